@@ -1,0 +1,169 @@
+"""Constant-Q magnitudes, chroma and tonnetz, equal to librosa's ``cqt``/``chroma_cqt``/``tonnetz``.
+
+librosa computes each octave as an FFT of every frame followed by a sparse product with the filters'
+spectra. Both steps are linear, so we fold them into one real time-domain kernel per octave
+(frames @ kernel, a single BLAS call) and cut the kernel to its support. The filters, the octave-wise
+soxr downsampling, the sparsification and the scaling are librosa's own, so results agree to float
+precision. Several signals (a track and its harmonic part) share each octave's work.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import librosa
+import numpy as np
+
+from heihachi_index.features.spectrogram import frame
+
+N_CHROMA = 12
+BINS_PER_OCTAVE = 36
+N_OCTAVES = 7
+FMIN_C1 = float(librosa.note_to_hz("C1"))
+
+
+@dataclass(frozen=True)
+class _Octave:
+    kernel: np.ndarray  # float32 (taps, 2 * n_filters): real parts then imaginary parts
+    offset: int  # first tap's position inside the n_fft frame
+    n_fft: int
+
+
+@dataclass(frozen=True)
+class _Plan:
+    octaves: tuple[_Octave, ...]
+    hops: tuple[int, ...]
+    early_downsample: int
+    n_bins: int
+
+
+def _num_two_factors(x: int) -> int:
+    count = 0
+    while x > 0 and x % 2 == 0:
+        x //= 2
+        count += 1
+    return count
+
+
+@lru_cache(maxsize=32)
+def _plan(sr: float, hop_length: int, tuning: float, n_bins: int, bins_per_octave: int) -> _Plan:
+    n_octaves = int(np.ceil(n_bins / bins_per_octave))
+    n_filters = min(bins_per_octave, n_bins)
+    fmin = FMIN_C1 * 2.0 ** (tuning / bins_per_octave)
+    freqs = librosa.interval_frequencies(n_bins=n_bins, fmin=fmin, intervals="equal",
+                                         bins_per_octave=bins_per_octave, sort=True)
+    alpha = librosa.filters._relative_bandwidth(freqs=freqs)
+    lengths, cutoff = librosa.filters.wavelet_lengths(freqs=freqs, sr=sr, window="hann", filter_scale=1,
+                                                      gamma=0, alpha=alpha)
+    nyquist = sr / 2.0
+    if cutoff > nyquist:
+        raise ValueError(f"CQT top filter exceeds Nyquist at sr={sr}")
+    count1 = max(0, int(np.ceil(np.log2(nyquist / cutoff)) - 1) - 1)
+    count2 = max(0, _num_two_factors(hop_length) - n_octaves + 1)
+    early = min(count1, count2)
+    base_sr = sr / 2**early
+    hop = hop_length // 2**early
+    lengths, _ = librosa.filters.wavelet_lengths(freqs=freqs, sr=base_sr, window="hann", filter_scale=1,
+                                                 gamma=0, alpha=alpha)
+    octaves, hops = [], []
+    my_sr = base_sr
+    for i in range(n_octaves):
+        sl = slice(-n_filters, None) if i == 0 else slice(-n_filters * (i + 1), -n_filters * i)
+        basis, lens = librosa.filters.wavelet(freqs=freqs[sl], sr=my_sr, filter_scale=1, norm=1, pad_fft=True,
+                                              window="hann", gamma=0, alpha=alpha[sl])
+        n_fft = basis.shape[1]
+        basis = basis * (lens[:, np.newaxis] / float(n_fft))
+        fft_basis = np.fft.fft(basis, n=n_fft, axis=1)[:, : n_fft // 2 + 1]
+        fft_basis = librosa.util.sparsify_rows(fft_basis, quantile=0.01, dtype=np.complex64).toarray()
+        fft_basis *= np.sqrt(base_sr / my_sr)
+        fft_basis /= np.sqrt(lengths[sl])[:, np.newaxis]  # librosa's final ``scale`` step, folded in
+        # sum_k B[k] X[k] with X = rfft(frame) equals frame @ h, h[n] = sum_k B[k] exp(-2j pi k n / N).
+        full = np.zeros((fft_basis.shape[0], n_fft), dtype=np.complex128)
+        full[:, : n_fft // 2 + 1] = fft_basis
+        h = np.conj(np.fft.ifft(np.conj(full), axis=1)) * n_fft
+        energy = np.abs(h).max(axis=0)
+        support = np.flatnonzero(energy > energy.max() * 1e-7)
+        lo, hi = int(support[0]), int(support[-1]) + 1
+        kernel = np.concatenate([h.real[:, lo:hi], h.imag[:, lo:hi]], axis=0).T.astype(np.float32)
+        octaves.append(_Octave(kernel=np.ascontiguousarray(kernel), offset=lo, n_fft=n_fft))
+        hops.append(hop)
+        if hop % 2 == 0:
+            hop //= 2
+            my_sr /= 2.0
+        else:
+            break
+    return _Plan(octaves=tuple(octaves), hops=tuple(hops), early_downsample=early, n_bins=n_bins)
+
+
+def cqt_magnitude(
+    y: np.ndarray,
+    sr: float = 22050,
+    hop_length: int = 512,
+    tuning: float = 0.0,
+    n_bins: int = N_OCTAVES * BINS_PER_OCTAVE,
+    bins_per_octave: int = BINS_PER_OCTAVE,
+) -> np.ndarray:
+    """|CQT| as ``np.abs(librosa.cqt(y, ..., fmin=C1, tuning=tuning))``.
+
+    Parameters
+    ----------
+    y : np.ndarray
+        float32 signal(s), shape (n,) or (channels, n).
+
+    Returns
+    -------
+    np.ndarray
+        float32, shape (channels, frames, n_bins) (or (frames, n_bins) for 1-D input), lowest bin first.
+    """
+    single = y.ndim == 1
+    Y = np.atleast_2d(np.asarray(y, dtype=np.float32))
+    plan = _plan(float(sr), hop_length, round(float(tuning), 4), n_bins, bins_per_octave)
+    if plan.early_downsample:
+        factor = 2**plan.early_downsample
+        Y = librosa.resample(Y, orig_sr=factor, target_sr=1, res_type="soxr_hq", scale=True)
+    responses = []
+    for i, (octave, hop) in enumerate(zip(plan.octaves, plan.hops)):
+        half = octave.n_fft // 2
+        padded = np.pad(Y, ((0, 0), (half, half)))
+        frames = frame(padded, octave.n_fft, hop)[..., octave.offset : octave.offset + octave.kernel.shape[0]]
+        out = np.matmul(frames, octave.kernel)  # (channels, frames, 2 * filters)
+        n_f = octave.kernel.shape[1] // 2
+        responses.append(np.hypot(out[..., :n_f], out[..., n_f:]))
+        if i + 1 < len(plan.octaves):
+            Y = librosa.resample(Y, orig_sr=2, target_sr=1, res_type="soxr_hq", scale=True)
+    n_frames = min(r.shape[1] for r in responses)
+    # Octaves were computed top-down; stack lowest first and keep the top ``n_bins``.
+    C = np.concatenate([r[:, :n_frames] for r in reversed(responses)], axis=-1)[..., -n_bins:]
+    return C[0] if single else C
+
+
+@lru_cache(maxsize=4)
+def _cq_to_chroma(n_bins: int, bins_per_octave: int) -> np.ndarray:
+    return librosa.filters.cq_to_chroma(n_bins, bins_per_octave=bins_per_octave, n_chroma=N_CHROMA).astype(np.float32)
+
+
+def chroma_from_cqt(C: np.ndarray, bins_per_octave: int = BINS_PER_OCTAVE) -> np.ndarray:
+    """Chroma (frames, 12), max-normalised per frame, from |CQT| (frames, bins) as ``chroma_cqt``."""
+    chroma = C @ _cq_to_chroma(C.shape[-1], bins_per_octave).T
+    chroma[chroma < 0] = 0.0
+    peak = np.max(np.abs(chroma), axis=-1, keepdims=True)
+    small = peak < np.finfo(chroma.dtype).tiny
+    return np.where(small, chroma, chroma / np.where(small, 1.0, peak))
+
+
+@lru_cache(maxsize=1)
+def _tonnetz_basis() -> np.ndarray:
+    dim_map = np.linspace(0, 12, num=N_CHROMA, endpoint=False)
+    scale = np.asarray([7.0 / 6, 7.0 / 6, 3.0 / 2, 3.0 / 2, 2.0 / 3, 2.0 / 3])
+    V = np.multiply.outer(scale, dim_map)
+    V[::2] -= 0.5
+    R = np.array([1, 1, 1, 1, 0.5, 0.5])
+    return R[:, np.newaxis] * np.cos(np.pi * V)
+
+
+def tonnetz_from_chroma(chroma: np.ndarray) -> np.ndarray:
+    """Tonal centroids (frames, 6) from chroma (frames, 12), as ``librosa.feature.tonnetz``."""
+    norm = np.sum(np.abs(chroma), axis=-1, keepdims=True)
+    small = norm < np.finfo(chroma.dtype).tiny
+    normalized = np.where(small, chroma, chroma / np.where(small, 1.0, norm))
+    return normalized @ _tonnetz_basis().T
