@@ -95,6 +95,30 @@ def _plan(sr: float, hop_length: int, tuning: float, n_bins: int, bins_per_octav
     return _Plan(octaves=tuple(octaves), hops=tuple(hops), early_downsample=early, n_bins=n_bins)
 
 
+def _octave_response(Y: np.ndarray, octave: _Octave, hop: int) -> np.ndarray:
+    """|response| (channels, frames, filters) of centred frames of Y to one octave's kernel."""
+    half = octave.n_fft // 2
+    padded = np.pad(Y, ((0, 0), (half, half)))
+    n_frames = 1 + Y.shape[-1] // hop
+    taps = octave.kernel.shape[0]
+    if hop >= 64 and octave.offset % hop == 0:
+        # Frame t is blocks t..t+k of the hop-blocked signal: a sum of contiguous matmuls, no frame copy.
+        n_blocks = padded.shape[-1] // hop
+        blocks = padded[:, : n_blocks * hop].reshape(Y.shape[0], n_blocks, hop)
+        first = octave.offset // hop
+        out = None
+        for j in range(0, taps, hop):
+            k = octave.kernel[j : j + hop]
+            b = first + j // hop
+            part = blocks[:, b : b + n_frames, : k.shape[0]] @ k
+            out = part if out is None else out + part
+    else:
+        frames = frame(padded, octave.n_fft, hop)[..., octave.offset : octave.offset + taps]
+        out = np.matmul(frames, octave.kernel)
+    n_f = octave.kernel.shape[1] // 2
+    return np.hypot(out[..., :n_f], out[..., n_f:])
+
+
 def cqt_magnitude(
     y: np.ndarray,
     sr: float = 22050,
@@ -102,6 +126,8 @@ def cqt_magnitude(
     tuning: float = 0.0,
     n_bins: int = N_OCTAVES * BINS_PER_OCTAVE,
     bins_per_octave: int = BINS_PER_OCTAVE,
+    *,
+    decimated_input: bool = False,
 ) -> np.ndarray:
     """|CQT| as ``np.abs(librosa.cqt(y, ..., fmin=C1, tuning=tuning))``.
 
@@ -109,6 +135,12 @@ def cqt_magnitude(
     ----------
     y : np.ndarray
         float32 signal(s), shape (n,) or (channels, n).
+    sr, hop_length :
+        Rate and hop the CQT is defined at.
+    decimated_input : bool
+        ``y`` is the signal at ``sr / 2`` (band-limited below ``sr / 4``). The top octave is then
+        computed with its kernel decimated by 2 (exact for band-limited signal and kernel), and the
+        lower octaves start from ``y`` where librosa would start from its own 2:1 resampling.
 
     Returns
     -------
@@ -123,12 +155,17 @@ def cqt_magnitude(
         Y = librosa.resample(Y, orig_sr=factor, target_sr=1, res_type="soxr_hq", scale=True)
     responses = []
     for i, (octave, hop) in enumerate(zip(plan.octaves, plan.hops)):
-        half = octave.n_fft // 2
-        padded = np.pad(Y, ((0, 0), (half, half)))
-        frames = frame(padded, octave.n_fft, hop)[..., octave.offset : octave.offset + octave.kernel.shape[0]]
-        out = np.matmul(frames, octave.kernel)  # (channels, frames, 2 * filters)
-        n_f = octave.kernel.shape[1] // 2
-        responses.append(np.hypot(out[..., :n_f], out[..., n_f:]))
+        if i == 0 and decimated_input:
+            if plan.early_downsample or octave.offset % 2 or hop % 2:
+                raise ValueError("decimated input needs a plan without early downsampling")
+            # sum_n x[n] h[n] == 2 sum_m x[2m] h[2m] when x and h are both band-limited below sr/4.
+            halved = _Octave(kernel=np.ascontiguousarray(2 * octave.kernel[::2]), offset=octave.offset // 2,
+                             n_fft=octave.n_fft // 2)
+            responses.append(_octave_response(Y, halved, hop // 2))
+            # librosa's 2:1 resampling passes a signal band-limited this low unchanged, up to its ripple.
+            Y = Y * np.float32(np.sqrt(2.0))
+            continue
+        responses.append(_octave_response(Y, octave, hop))
         if i + 1 < len(plan.octaves):
             Y = librosa.resample(Y, orig_sr=2, target_sr=1, res_type="soxr_hq", scale=True)
     n_frames = min(r.shape[1] for r in responses)

@@ -10,7 +10,7 @@ import numpy as np
 
 from heihachi_index.features import cqt, hpss, onset, spectral, temporal, tonal
 from heihachi_index.features.layout import DIM, SLICES
-from heihachi_index.features.spectrogram import Spectrogram, istft
+from heihachi_index.features.spectrogram import Spectrogram, istft, stft
 from heihachi_index.features.tempo import TempoEstimate, estimate_tempo
 from heihachi_index.features.tuning import estimate_tuning
 
@@ -21,6 +21,7 @@ N_MELS = 128
 # The harmonic part only feeds the chroma CQT, whose top filter ends near 4.4 kHz, so it is
 # band-limited to 5 kHz and resynthesised directly at half the rate.
 HARMONIC_MAX_HZ = 5000.0
+HARMONIC_HALF_RATE = True
 PIPELINE_VERSION = "handcrafted-1"
 
 
@@ -111,25 +112,31 @@ def extract(y: np.ndarray, sr: int = SAMPLE_RATE, *, tempo_min: float = 60.0,
     rolloff = spectral.rolloff(spec.S, freqs)
     contrast = spectral.contrast(spec.S, freqs).T
     flatness = spectral.flatness(spec.P)
-    zcr = temporal.zero_crossing_rate(y)
-    rms = temporal.rms(y)
+    rms, zcr = temporal.rms_zcr(y)
     clock.lap("spectral")
 
-    max_bin = int(np.ceil(HARMONIC_MAX_HZ * N_FFT / sr)) + 1
-    mask = hpss.harmonic_mask(spec.S, max_bin=max_bin)
+    mask = hpss.harmonic_mask(spec.S, max_bin=int(np.ceil(HARMONIC_MAX_HZ * N_FFT / sr)) + 1)
     clock.lap("hpss")
-    half_bins = N_FFT // 4 + 1
-    H = np.zeros((spec.n_frames, half_bins), dtype=np.complex64)
-    H[:, : mask.shape[1]] = spec.D[:, : mask.shape[1]] * mask
-    # A 1024-point inverse of the lower 513 bins is the band-limited frame decimated by 2 (times 2).
-    y_harm = istft(H * 0.5, HOP_LENGTH // 2, (y.size + 1) // 2)
+    H = spec.D[:, : mask.shape[1]] * mask
+    if HARMONIC_HALF_RATE:
+        # A 1024-point inverse of the lower 513 bins is the band-limited frame decimated by 2 (times 2).
+        H_half = np.zeros((spec.n_frames, N_FFT // 4 + 1), dtype=np.complex64)
+        H_half[:, : H.shape[1]] = H * 0.5
+        y_harm = istft(H_half, HOP_LENGTH // 2, (y.size + 1) // 2)
+    else:
+        H_full = np.zeros_like(spec.D)
+        H_full[:, : H.shape[1]] = H
+        y_harm = istft(H_full, HOP_LENGTH, y.size)
     clock.lap("istft")
 
     tuning = estimate_tuning(spec.S, sr, N_FFT, bins_per_octave=cqt.BINS_PER_OCTAVE)
-    tuning_h = estimate_tuning(np.abs(H[:, : mask.shape[1]]), sr, N_FFT, bins_per_octave=cqt.BINS_PER_OCTAVE)
+    # The reference estimates the harmonic part's tuning on its own resynthesis: do the same.
+    factor = 2 if HARMONIC_HALF_RATE else 1
+    S_h = np.abs(stft(y_harm, N_FFT // factor, HOP_LENGTH // factor))
+    tuning_h = estimate_tuning(S_h, sr // factor, N_FFT // factor, bins_per_octave=cqt.BINS_PER_OCTAVE)
     clock.lap("tuning")
     C = cqt.cqt_magnitude(y, sr, HOP_LENGTH, tuning=tuning)
-    C_h = cqt.cqt_magnitude(y_harm, sr / 2, HOP_LENGTH // 2, tuning=tuning_h)
+    C_h = cqt.cqt_magnitude(y_harm, sr, HOP_LENGTH, tuning=tuning_h, decimated_input=HARMONIC_HALF_RATE)
     n = min(C.shape[0], C_h.shape[0])
     C, C_h = C[:n], C_h[:n]
     clock.lap("cqt")
