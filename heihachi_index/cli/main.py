@@ -11,7 +11,7 @@ from heihachi_index.config import Config, ConfigError, load_config
 from heihachi_index.logs import configure_logging
 
 # Each name is a module heihachi_index.cli.<name> exposing register(subparsers, parent).
-COMMAND_MODULES: tuple[str, ...] = ("synth", "features")
+COMMAND_MODULES: tuple[str, ...] = ("synth", "features", "ingest", "similar", "info", "rm")
 
 
 class CliError(Exception):
