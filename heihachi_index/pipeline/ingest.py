@@ -131,6 +131,7 @@ def _run(files: list[Path], config: Config, index: TrackIndex, n_workers: int, b
     def flush() -> None:
         if pending:
             index.upsert(pending)
+            log.info("stored batch", extra={"tracks": len(pending), "ingested": len(report.ingested)})
             pending.clear()
 
     def record(result: Analysis | Skipped | Failed) -> None:
