@@ -9,13 +9,12 @@ from pathlib import Path
 from heihachi_index.config import Config
 from heihachi_index.logs import get_logger
 from heihachi_index.progress import progress
+from heihachi_index.synth.styles import STYLES
 
 log = get_logger("cli.synth")
 
 
 def _styles(text: str) -> list[str]:
-    from heihachi_index.synth import STYLES
-
     styles = [s.strip() for s in text.split(",") if s.strip()]
     unknown = [s for s in styles if s not in STYLES]
     if unknown or not styles:
@@ -39,8 +38,6 @@ def _number(kind: type, low: float, high: float | None = None, *, strict: bool =
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    from heihachi_index.synth import STYLES
-
     p = sub.add_parser(
         "synth",
         parents=[parent],
@@ -66,7 +63,7 @@ def _summary(entry: dict) -> dict:
 
 
 def run(args: argparse.Namespace, cfg: Config) -> int:
-    from heihachi_index.synth import STYLES
+    # Imported here: the parser is built for every command, rendering needs scipy.
     from heihachi_index.synth.corpus import corpus_plan, iter_corpus, write_manifest, write_track
 
     styles = args.styles or list(STYLES)
