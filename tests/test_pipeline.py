@@ -126,3 +126,26 @@ def test_cli_ingest_similar_info_rm(corpus, tmp_path, capsys):
     capsys.readouterr()
     assert cli_main(["info", "--data-dir", data, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["tracks"] == len(STYLES) - 1
+
+
+def test_long_files_are_streamed(corpus, tmp_path, monkeypatch):
+    import heihachi_index.pipeline.analyze as analyze
+    from heihachi_index.pipeline import Analysis, analyze_file
+
+    path = str(sorted(corpus.glob("*.flac"))[0])
+    cfg = config_for(tmp_path)
+    whole = analyze_file(path, cfg.audio, cfg.features)
+    monkeypatch.setattr(analyze, "STREAM_ABOVE_SECONDS", 2.0)
+    streamed = [None]
+    real_stream = analyze.stream
+
+    def spy(*args, **kwargs):
+        streamed[0] = True
+        return real_stream(*args, **kwargs)
+
+    monkeypatch.setattr(analyze, "stream", spy)
+    via_stream = analyze_file(path, cfg.audio, cfg.features)
+    assert streamed[0] and isinstance(via_stream, Analysis) and isinstance(whole, Analysis)
+    assert via_stream.track_id == whole.track_id
+    assert via_stream.payload["duration"] == pytest.approx(whole.payload["duration"])
+    assert via_stream.payload["tempo"] == pytest.approx(whole.payload["tempo"], rel=1e-3)

@@ -124,9 +124,13 @@ def _extreme_means(S: np.ndarray, lo: int, hi: int, q: int) -> tuple[np.ndarray,
     return valley, peak
 
 
-def contrast(S: np.ndarray, freqs: np.ndarray, n_bands: int = 6, fmin: float = 200.0,
-             quantile: float = 0.02) -> np.ndarray:
-    """Spectral contrast (n_bands + 1, frames) in dB, as ``librosa.feature.spectral_contrast``."""
+def contrast_extremes(S: np.ndarray, freqs: np.ndarray, n_bands: int = 6, fmin: float = 200.0,
+                      quantile: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
+    """Band peaks and valleys (frames, n_bands + 1) of ``librosa.feature.spectral_contrast``.
+
+    Contrast in dB is ``power_to_db(peak.T) - power_to_db(valley.T)`` over all frames at once (its
+    top-dB clip is relative to the maximum of the whole array).
+    """
     octa = np.zeros(n_bands + 2)
     octa[1:] = fmin * (2.0 ** np.arange(0, n_bands + 1))
     S = np.ascontiguousarray(S)
@@ -145,7 +149,7 @@ def contrast(S: np.ndarray, freqs: np.ndarray, n_bands: int = 6, fmin: float = 2
             cols = cols[:-1]
         q = int(max(np.rint(quantile * np.sum(band)), 1))
         valley[k], peak[k] = _extreme_means(S, int(cols[0]), int(cols[-1]) + 1, q)
-    return power_to_db(peak) - power_to_db(valley)
+    return peak.T, valley.T
 
 
 def flatness(P: np.ndarray) -> np.ndarray:
@@ -156,10 +160,7 @@ def flatness(P: np.ndarray) -> np.ndarray:
     return gmean / amean
 
 
-def band_energy_ratio(P: np.ndarray, freqs: np.ndarray, f_low: float, f_high: float) -> float:
-    """Share of the total spectral power that lies in [f_low, f_high)."""
-    total = float(P.sum(dtype=np.float64))
-    if total <= 0:
-        return 0.0
+def band_power(P: np.ndarray, freqs: np.ndarray, f_low: float, f_high: float) -> float:
+    """Total spectral power in [f_low, f_high) over all frames."""
     band = (freqs >= f_low) & (freqs < f_high)
-    return float(P[:, band].sum(dtype=np.float64)) / total
+    return float(P[:, band].sum(dtype=np.float64))

@@ -41,10 +41,3 @@ def rms_zcr(y: np.ndarray, frame_length: int = 2048, hop_length: int = 512,
     """RMS (zero padding) and zero-crossing rate (edge padding, |y| <= threshold is 0) per centred frame."""
     return _rms_zcr(np.ascontiguousarray(y, dtype=np.float32), frame_length, hop_length, threshold)
 
-
-def crest_factor_db(y: np.ndarray) -> float:
-    """Peak-to-RMS ratio of the whole signal in dB."""
-    power = float(np.mean(np.square(y, dtype=np.float64)))
-    if power <= 0:
-        return 0.0
-    return float(20.0 * np.log10(np.max(np.abs(y)) / np.sqrt(power)))

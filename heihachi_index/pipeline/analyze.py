@@ -9,9 +9,45 @@ from typing import Any
 
 import numpy as np
 
-from heihachi_index.audio import AudioError, load
+from heihachi_index.audio import AudioError, load, probe, stream
 from heihachi_index.config import AudioConfig, FeatureConfig
-from heihachi_index.features import PIPELINE_VERSION, SAMPLE_RATE, FeatureError, extract
+from heihachi_index.features import PIPELINE_VERSION, SAMPLE_RATE, FeatureError, FeatureResult, extract
+from heihachi_index.features.extract import HOP_LENGTH, WHOLE_TRACK_FRAMES, extract_stream
+
+# Longer files (DJ mixes) are streamed block by block instead of decoded whole.
+STREAM_ABOVE_SECONDS = WHOLE_TRACK_FRAMES * HOP_LENGTH / SAMPLE_RATE
+
+
+@dataclass
+class _Decoded:
+    """What ingestion needs to know of a file, however it was read."""
+
+    track_id: str
+    duration: float
+    source_sr: int
+    source_channels: int
+    codec: str
+    tags: Any
+    features: FeatureResult
+
+
+def _analyse_audio(path: str, audio_cfg: AudioConfig, feature_cfg: FeatureConfig,
+                   known_ids: frozenset[str]) -> _Decoded | Skipped:
+    info = probe(path, config=audio_cfg)
+    tempo_range = {"tempo_min": feature_cfg.tempo_min, "tempo_max": feature_cfg.tempo_max}
+    if info.duration is not None and info.duration > STREAM_ABOVE_SECONDS:
+        with stream(path, sr=SAMPLE_RATE, config=audio_cfg) as blocks:
+            features = extract_stream(blocks, SAMPLE_RATE, **tempo_range)
+            if blocks.track_id in known_ids:
+                return Skipped(path, blocks.track_id, "already in the index (same audio)", blocks.duration)
+            return _Decoded(blocks.track_id, blocks.duration, info.sample_rate, info.channels, info.codec,
+                            blocks.tags, features)
+    audio = load(path, sr=SAMPLE_RATE, config=audio_cfg)
+    if audio.track_id in known_ids:
+        return Skipped(path, audio.track_id, "already in the index (same audio)", audio.duration)
+    features = extract(audio.samples, audio.sr, **tempo_range)
+    return _Decoded(audio.track_id, audio.duration, audio.source_sr, audio.source_channels, audio.codec,
+                    audio.tags, features)
 
 
 @dataclass
@@ -72,18 +108,16 @@ def analyze_file(path: str, audio_cfg: AudioConfig, feature_cfg: FeatureConfig,
     if content_hash in known_hashes:
         return Skipped(path, None, "already in the index (same file content)")
     try:
-        audio = load(path, sr=SAMPLE_RATE, config=audio_cfg)
-        if audio.track_id in known_ids:
-            return Skipped(path, audio.track_id, "already in the index (same audio)", audio.duration)
-        features = extract(audio.samples, audio.sr, tempo_min=feature_cfg.tempo_min,
-                           tempo_max=feature_cfg.tempo_max)
+        decoded = _analyse_audio(path, audio_cfg, feature_cfg, known_ids)
     except AudioError as exc:
         return Failed(path, str(exc), type(exc).__name__)
     except FeatureError as exc:
         return Failed(path, f"{path}: {exc}", type(exc).__name__)
     except MemoryError:
         return Failed(path, f"{path}: out of memory while analysing", "MemoryError")
-    tags = audio.tags
+    if isinstance(decoded, Skipped):
+        return decoded
+    tags, features = decoded.tags, decoded.features
     payload = {
         "path": str(path),
         "title": tags.title,
@@ -91,10 +125,10 @@ def analyze_file(path: str, audio_cfg: AudioConfig, feature_cfg: FeatureConfig,
         "album": tags.album,
         "genre": tags.genre,
         "tags": [t for t in (tags.genre,) if t],
-        "duration": round(float(audio.duration), 3),
-        "sample_rate": int(audio.source_sr),
-        "channels": int(audio.source_channels),
-        "codec": audio.codec,
+        "duration": round(float(decoded.duration), 3),
+        "sample_rate": int(decoded.source_sr),
+        "channels": int(decoded.source_channels),
+        "codec": decoded.codec,
         "tempo": round(float(features.tempo), 2),
         "tempo_confidence": round(float(features.tempo_confidence), 4),
         "beats": int(features.beats.size),
@@ -105,5 +139,5 @@ def analyze_file(path: str, audio_cfg: AudioConfig, feature_cfg: FeatureConfig,
         "content_hash": content_hash,
         "pipeline_version": PIPELINE_VERSION,
     }
-    return Analysis(path=str(path), track_id=audio.track_id, vectors={"handcrafted": features.vector},
-                    payload=payload, duration=float(audio.duration), seconds=time.perf_counter() - t0)
+    return Analysis(path=str(path), track_id=decoded.track_id, vectors={"handcrafted": features.vector},
+                    payload=payload, duration=float(decoded.duration), seconds=time.perf_counter() - t0)
