@@ -8,6 +8,8 @@ import pytest
 
 from heihachi_index.config import Config
 from heihachi_index.index import StoreError, Track, TrackIndex
+from heihachi_index.features.layout import DIM, group_indices
+from heihachi_index.index.families import HANDCRAFTED_GROUP_WEIGHTS, family_weights
 from heihachi_index.index.standardize import StatsRepository, compute_stats, guard_std, identity_stats
 from heihachi_index.index.track_index import stale_filter
 from heihachi_index.search import similar
@@ -171,11 +173,25 @@ def test_single_track_first_batch_uses_identity_stats(tmp_path):
     with open_index(tmp_path, "one") as index:
         index.upsert(tracks[:1])
         st = index.stats()
-        assert st.count == 0 and np.all(st.std == 1) and np.all(st.mean == 0)
+        weights = family_weights("handcrafted", st.dim)
+        assert st.count == 0 and np.allclose(st.std, 1 / weights) and np.all(st.mean == 0)
         v = index.vector(tracks[0].track_id)
         assert np.isclose(np.linalg.norm(v), 1.0)
         index.upsert(tracks[1:])
         assert index.finalize() == {"handcrafted": True}
+
+
+def test_feature_groups_get_their_configured_weight():
+    weights = family_weights("handcrafted", DIM)
+    for group, weight in HANDCRAFTED_GROUP_WEIGHTS.items():
+        assert np.linalg.norm(weights[group_indices(group)]) == pytest.approx(weight)
+    assert np.all(family_weights("clap", 512) == 1)
+    x = np.random.default_rng(0).normal(size=(50, DIM)) * np.linspace(1, 5, DIM)
+    z = compute_stats("handcrafted", x, 1).apply(x).astype(np.float64)
+    # After standardising, every group's share of the squared norm follows its weight, not its size.
+    share = {g: float(np.mean(np.sum(z[:, group_indices(g)] ** 2, axis=1))) for g in HANDCRAFTED_GROUP_WEIGHTS}
+    for group, weight in HANDCRAFTED_GROUP_WEIGHTS.items():
+        assert share[group] == pytest.approx(weight**2, rel=1e-6)
 
 
 def test_standardize_without_stats_is_a_clear_error(tmp_path):

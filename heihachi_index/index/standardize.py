@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from heihachi_index.index.families import family_weights
+
 STATS_FORMAT = 1
 # A dimension whose spread is below this (relative to its magnitude) is treated as constant.
 STD_EPS = 1e-9
@@ -31,7 +33,9 @@ class Stats:
     version : int
         Increases by one each time the statistics move; recorded per point as ``stats_version``.
     mean, std : ndarray
-        float64 vectors; ``std`` is already guarded (constant dimensions have std 1).
+        float64 vectors; ``std`` is the scale a dimension is divided by: its standard deviation
+        (guarded: constant dimensions have 1) divided by its family weight
+        (:func:`~heihachi_index.index.families.family_weights`).
     count : int
         Number of vectors the statistics were computed from.
     created_at : float
@@ -86,13 +90,13 @@ def compute_stats(family: str, raw: np.ndarray, version: int) -> Stats:
     if raw.ndim != 2 or raw.shape[0] == 0:
         raise ValueError(f"family {family!r}: need a non-empty 2-d array of raw vectors, got shape {raw.shape}")
     mean = raw.mean(axis=0)
-    std = guard_std(raw.std(axis=0), mean)
+    std = guard_std(raw.std(axis=0), mean) / family_weights(family, raw.shape[1])
     return Stats(family, int(version), mean, std, int(raw.shape[0]), time.time())
 
 
 def identity_stats(family: str, dim: int, version: int) -> Stats:
-    """Mean 0, std 1: used until there are two vectors to compute statistics from."""
-    return Stats(family, int(version), np.zeros(dim), np.ones(dim), 0, time.time())
+    """Mean 0, unit spread: used until there are two vectors to compute statistics from."""
+    return Stats(family, int(version), np.zeros(dim), 1.0 / family_weights(family, dim), 0, time.time())
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
