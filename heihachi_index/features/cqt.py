@@ -45,7 +45,29 @@ def _num_two_factors(x: int) -> int:
     return count
 
 
-@lru_cache(maxsize=32)
+def _octave_kernel(freqs: np.ndarray, alpha: np.ndarray, lengths: np.ndarray, my_sr: float,
+                   base_sr: float) -> _Octave:
+    """One octave's filters as librosa builds them, folded into a real time-domain kernel."""
+    basis, lens = librosa.filters.wavelet(freqs=freqs, sr=my_sr, filter_scale=1, norm=1, pad_fft=True,
+                                          window="hann", gamma=0, alpha=alpha)
+    n_fft = basis.shape[1]
+    basis = basis * (lens[:, np.newaxis] / float(n_fft))
+    fft_basis = np.fft.fft(basis, n=n_fft, axis=1)[:, : n_fft // 2 + 1]
+    fft_basis = librosa.util.sparsify_rows(fft_basis, quantile=0.01, dtype=np.complex64).toarray()
+    fft_basis *= np.sqrt(base_sr / my_sr)
+    fft_basis /= np.sqrt(lengths)[:, np.newaxis]  # librosa's final ``scale`` step, folded in
+    # sum_k B[k] X[k] with X = rfft(frame) equals frame @ h, h[n] = sum_k B[k] exp(-2j pi k n / N).
+    full = np.zeros((fft_basis.shape[0], n_fft), dtype=np.complex128)
+    full[:, : n_fft // 2 + 1] = fft_basis
+    h = np.conj(np.fft.ifft(np.conj(full), axis=1)) * n_fft
+    energy = np.abs(h).max(axis=0)
+    support = np.flatnonzero(energy > energy.max() * 1e-7)
+    lo, hi = int(support[0]), int(support[-1]) + 1
+    kernel = np.concatenate([h.real[:, lo:hi], h.imag[:, lo:hi]], axis=0).T.astype(np.float32)
+    return _Octave(kernel=np.ascontiguousarray(kernel), offset=lo, n_fft=n_fft)
+
+
+@lru_cache(maxsize=128)
 def _plan(sr: float, hop_length: int, tuning: float, n_bins: int, bins_per_octave: int) -> _Plan:
     n_octaves = int(np.ceil(n_bins / bins_per_octave))
     n_filters = min(bins_per_octave, n_bins)
@@ -69,23 +91,13 @@ def _plan(sr: float, hop_length: int, tuning: float, n_bins: int, bins_per_octav
     my_sr = base_sr
     for i in range(n_octaves):
         sl = slice(-n_filters, None) if i == 0 else slice(-n_filters * (i + 1), -n_filters * i)
-        basis, lens = librosa.filters.wavelet(freqs=freqs[sl], sr=my_sr, filter_scale=1, norm=1, pad_fft=True,
-                                              window="hann", gamma=0, alpha=alpha[sl])
-        n_fft = basis.shape[1]
-        basis = basis * (lens[:, np.newaxis] / float(n_fft))
-        fft_basis = np.fft.fft(basis, n=n_fft, axis=1)[:, : n_fft // 2 + 1]
-        fft_basis = librosa.util.sparsify_rows(fft_basis, quantile=0.01, dtype=np.complex64).toarray()
-        fft_basis *= np.sqrt(base_sr / my_sr)
-        fft_basis /= np.sqrt(lengths[sl])[:, np.newaxis]  # librosa's final ``scale`` step, folded in
-        # sum_k B[k] X[k] with X = rfft(frame) equals frame @ h, h[n] = sum_k B[k] exp(-2j pi k n / N).
-        full = np.zeros((fft_basis.shape[0], n_fft), dtype=np.complex128)
-        full[:, : n_fft // 2 + 1] = fft_basis
-        h = np.conj(np.fft.ifft(np.conj(full), axis=1)) * n_fft
-        energy = np.abs(h).max(axis=0)
-        support = np.flatnonzero(energy > energy.max() * 1e-7)
-        lo, hi = int(support[0]), int(support[-1]) + 1
-        kernel = np.concatenate([h.real[:, lo:hi], h.imag[:, lo:hi]], axis=0).T.astype(np.float32)
-        octaves.append(_Octave(kernel=np.ascontiguousarray(kernel), offset=lo, n_fft=n_fft))
+        full_octave = len(freqs[sl]) == n_filters
+        if i > 0 and full_octave:
+            # Frequencies and rate both halve per octave, and the sqrt(sr ratio) gain cancels the
+            # sqrt(length) scaling: every full octave has the top octave's kernel (to ~1e-13).
+            octaves.append(octaves[0])
+        else:
+            octaves.append(_octave_kernel(freqs[sl], alpha[sl], lengths[sl], my_sr, base_sr))
         hops.append(hop)
         if hop % 2 == 0:
             hop //= 2
