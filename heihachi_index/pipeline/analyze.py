@@ -1,7 +1,6 @@
 """One file in, one track record out: decode, identify, featurise. Runs in worker processes."""
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from heihachi_index.audio import AudioError, load, probe, stream
+from heihachi_index.audio.identity import file_sha256
 from heihachi_index.config import AudioConfig, FeatureConfig
 from heihachi_index.features import PIPELINE_VERSION, SAMPLE_RATE, FeatureError, FeatureResult, extract
 from heihachi_index.features.extract import HOP_LENGTH, WHOLE_TRACK_FRAMES, extract_stream
@@ -75,15 +75,6 @@ class Failed:
     path: str
     reason: str
     error: str = field(default="")  # error class name
-
-
-def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes (the payload's ``content_hash``), read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def analyze_file(path: str, audio_cfg: AudioConfig, feature_cfg: FeatureConfig,
