@@ -48,7 +48,8 @@ from heihachi_index.index.standardize import Stats, StatsRepository, compute_sta
 
 log = logging.getLogger(__name__)
 
-Featurizer = Callable[[str], np.ndarray]
+# path -> raw vector, or (raw vector, track id) so that a file already in the index is not its own match.
+Featurizer = Callable[[str], "np.ndarray | tuple[np.ndarray, str | None]"]
 BACKENDS = ("faiss", "store")
 
 

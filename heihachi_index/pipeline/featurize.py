@@ -10,16 +10,19 @@ from heihachi_index.config import Config
 from heihachi_index.features import SAMPLE_RATE, extract
 
 
-def handcrafted_featurizer(config: Config) -> Callable[[str], np.ndarray]:
-    """``path -> raw 641-d vector`` for files that are not in the index.
+def handcrafted_featurizer(config: Config) -> Callable[[str], tuple[np.ndarray, str]]:
+    """``path -> (raw 641-d vector, track id)`` for audio-file queries.
+
+    The track id lets a search leave the file itself out when it is already in the index.
 
     Raises :class:`~heihachi_index.audio.AudioError` or
     :class:`~heihachi_index.features.FeatureError` for bad input.
     """
 
-    def featurize(path: str) -> np.ndarray:
+    def featurize(path: str) -> tuple[np.ndarray, str]:
         audio = load(path, sr=SAMPLE_RATE, config=config.audio)
-        return extract(audio.samples, audio.sr, tempo_min=config.features.tempo_min,
-                       tempo_max=config.features.tempo_max).vector
+        result = extract(audio.samples, audio.sr, tempo_min=config.features.tempo_min,
+                         tempo_max=config.features.tempo_max)
+        return result.vector, audio.track_id
 
     return featurize

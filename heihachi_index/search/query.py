@@ -39,7 +39,8 @@ def resolve_query(index: TrackIndex, query: Query, family: str,
 
     * ``np.ndarray`` (or list of numbers): a raw vector, standardised with the stored statistics.
     * ``str`` that is a track id in the index: that track's stored vector.
-    * ``str`` / path-like naming an existing file: featurised on the fly, then standardised.
+    * ``str`` / path-like naming an existing file: featurised on the fly, then standardised; a
+      featurizer that also returns the file's track id lets ``similar`` leave that track out.
 
     Raises
     ------
@@ -59,6 +60,8 @@ def resolve_query(index: TrackIndex, query: Query, family: str,
         return ResolvedQuery(index.vector(tid, family), tid)
     if not path.is_file():
         raise FileNotFoundError(f"query {text!r} is neither a track id in the index nor an audio file")
-    raw = np.asarray(_featurizer(index, family, featurize)(str(path)), dtype=np.float32)
-    return ResolvedQuery(index.standardize(raw, family))
+    out = _featurizer(index, family, featurize)(str(path))
+    raw, track_id = out if isinstance(out, tuple) else (out, None)
+    return ResolvedQuery(index.standardize(np.asarray(raw, dtype=np.float32), family),
+                         normalize_track_id(track_id) if track_id else None)
 
