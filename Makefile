@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv install test demo bench clean
+.PHONY: venv install test demo bench proto clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m heihachi_index.demo
+
+# Regenerate heihachi_index/rpc/heihachi/v1/ from proto/ (tests/test_proto_generated.py checks it is current).
+proto: $(STAMP)
+	$(BIN)/python -m heihachi_index.rpc.codegen
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_features.py

@@ -66,6 +66,27 @@ class LogConfig:
 
 
 @dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 50051
+    metrics_port: int | None = 9464
+    max_message_bytes: int = 4 * 1024 * 1024
+    max_upload_bytes: int = 512 * 1024 * 1024
+    max_concurrent_rpcs: int = 64
+    max_concurrent_ingests: int = 2
+    default_deadline_s: float = 30.0
+    ingest_deadline_s: float = 3600.0
+    shutdown_grace_s: float = 10.0
+    allowed_roots: list[str] = field(default_factory=list)
+    auth_disabled: bool = False
+    read_tokens: list[str] = field(default_factory=list)
+    write_tokens: list[str] = field(default_factory=list)
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    workers: int = 0
+
+
+@dataclass
 class Config:
     data_dir: str = "./heihachi-data"
     audio: AudioConfig = field(default_factory=AudioConfig)
@@ -73,6 +94,7 @@ class Config:
     index: IndexConfig = field(default_factory=IndexConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     logging: LogConfig = field(default_factory=LogConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
 
     @property
     def data_path(self) -> Path:
@@ -83,6 +105,8 @@ class Config:
 
 
 def _coerce(value: Any, annotation: Any, where: str) -> Any:
+    if typing.get_origin(annotation) is list:
+        return _coerce_list(value, typing.get_args(annotation)[0], where)
     hints = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else (annotation,)
     if value is None or (isinstance(value, str) and value.lower() in {"", "null", "none"}):
         if type(None) in hints:
@@ -101,6 +125,17 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
         return target(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: cannot read {value!r} as {target.__name__}") from exc
+
+
+def _coerce_list(value: Any, item: Any, where: str) -> list[Any]:
+    """A list from YAML (a sequence) or the environment (comma-separated; empty or null means none)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"{where}: expected a list or a comma-separated string, got {value!r}")
+    return [_coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
 
 
 def _apply(obj: Any, values: Mapping[str, Any], where: str) -> None:

@@ -1,27 +1,30 @@
 """``make demo``: the main job end to end on the embedded store.
 
-Generates a small synthetic corpus (every style, known tempo/key/structure), ingests it into the
-embedded Qdrant Edge index with the progress bar, then answers "tracks like this" with explanations,
-with MMR, with a DJ tempo filter and for an audio file that is not in the index.
+Generates a small synthetic corpus (every style, known tempo/key/structure), starts the gRPC
+server on the embedded Qdrant Edge index (a free loopback port, auth on with a generated token),
+ingests the corpus through the client (uploads, with the progress bar), then answers "tracks like
+this" with explanations, with MMR, with a DJ tempo filter and for an audio file that is not in the
+index (SearchSimilar and SearchAudio), and stops the server.
 
     python -m heihachi_index.demo [--corpus demo-corpus] [--n 24] [--seconds 45]
 """
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from heihachi_index.client import Client
 from heihachi_index.config import load_config
-from heihachi_index.index import TrackIndex
 from heihachi_index.logs import configure_logging
-from heihachi_index.pipeline import ingest
-from heihachi_index.pipeline.featurize import handcrafted_featurizer
-from heihachi_index.search import SearchFilters, similar
+from heihachi_index.progress import progress
+from heihachi_index.search import SearchFilters
 from heihachi_index.synth import STYLES, generate, generate_corpus, read_manifest, write_corpus
+from services.background import BackgroundServer
 
 
 def ensure_corpus(folder: Path, n: int, seconds: float) -> list:
@@ -61,45 +64,60 @@ def main(argv: list[str] | None = None) -> int:
     rows = ensure_corpus(corpus, args.n, args.seconds)
     truth_by_path = {Path(path).name: truth for path, truth in rows}
 
-    print(f"\ningest: {corpus} -> {cfg.data_path} (embedded Qdrant Edge + FAISS)")
-    report = ingest([corpus], cfg)
-    print(report.summary())
-
-    with TrackIndex.open(cfg, read_only=True, featurize=handcrafted_featurizer(cfg)) as index:
-        records = list(index.store.iter_points(with_payload=True))
-        by_name = {Path(r.payload["path"]).name: r for r in records}
-        print(f"\nindex: {index.count()} tracks, 641-d handcrafted vectors, statistics "
-              f"v{index.stats().version}")
-        print(f"\n{'file':28s} {'style':10s} {'true BPM':>8s} {'ours':>7s} {'true key':>10s} {'ours':>10s}")
-        tempo_ok = 0
-        for name in sorted(by_name):
-            p, truth = by_name[name].payload, truth_by_path.get(name)
-            if truth is None:
-                continue
-            tempo_ok += abs(p["tempo"] - truth.tempo) <= 0.02 * truth.tempo
-            print(f"{name:28s} {truth.style:10s} {truth.tempo:8.1f} {p['tempo']:7.1f} "
-                  f"{truth.key + ' ' + truth.mode:>10s} {p['key']:>10s}")
-        print(f"tempo within 2 %: {tempo_ok}/{len(by_name)}")
-        raw = np.stack([index.vector(r.track_id) for r in records])
-        print(f"vectors: {raw.shape[0]} x {raw.shape[1]}, standardised norm "
-              f"{np.linalg.norm(raw, axis=1).mean():.1f} on average")
-
-        picks = [name for name in sorted(by_name) if truth_by_path.get(name) and
-                 truth_by_path[name].style in ("neurofunk", "liquid", "dubstep")][:3]
-        for name in picks:
-            hits = similar(index, by_name[name].track_id, k=5, explain=True)
-            show_hits(f"tracks like {name} ({truth_by_path[name].style}):", hits, truth_by_path)
-        if picks:
-            hits = similar(index, by_name[picks[0]].track_id, k=5, mmr=0.5)
-            show_hits("the same, diversified with MMR (lambda 0.5):", hits, truth_by_path)
-            hits = similar(index, by_name[picks[0]].track_id, k=5, filters=SearchFilters(tempo=(170, 178)))
-            show_hits("the same, only 170-178 BPM (half/double time included):", hits, truth_by_path)
-        clip = corpus.parent / "demo-query.flac"
-        new = generate("neurofunk", seed=999, seconds=20.0)
-        sf.write(clip, new.audio, new.sr, subtype="PCM_16")
-        hits = similar(index, clip, k=5, explain=True)
-        show_hits(f"tracks like {clip.name}, a new neurofunk clip that is not in the index:", hits, truth_by_path)
+    token = secrets.token_urlsafe(24)
+    cfg.server.host, cfg.server.port, cfg.server.metrics_port = "127.0.0.1", 0, None
+    cfg.server.auth_disabled, cfg.server.write_tokens, cfg.server.read_tokens = False, [token], []
+    with BackgroundServer(cfg) as server, Client(server.address, token=token) as client:
+        print(f"\nserver: heihachi.v1 gRPC on {server.address} (auth on, generated token; health, reflection)")
+        print(f"\ningest: {corpus} -> {cfg.data_path} through the server (embedded Qdrant Edge + FAISS)")
+        bar = progress(total=len(rows), desc="ingest", unit="file")
+        report = client.ingest([corpus], on_event=lambda r: bar.update(r.WhichOneof("event") == "result"))
+        bar.close()
+        print(report.summary())
+        demo_queries(client, corpus, truth_by_path)
+    print(f"\nserver: stopped ({server.address})")
     return 0
+
+
+def demo_queries(client: Client, corpus: Path, truth_by_path: dict) -> None:
+    """The "tracks like this" answers, every one a SearchSimilar or SearchAudio call."""
+    records = list(client.iter_tracks())
+    by_name = {Path(r.payload["path"]).name: r for r in records}
+    stats = client.stats()
+    print(f"\nindex: {stats.tracks} tracks, 641-d handcrafted vectors, statistics "
+          f"v{stats.families['handcrafted']['stats_version']}")
+    print(f"\n{'file':28s} {'style':10s} {'true BPM':>8s} {'ours':>7s} {'true key':>10s} {'ours':>10s}")
+    tempo_ok = 0
+    for name in sorted(by_name):
+        p, truth = by_name[name].payload, truth_by_path.get(name)
+        if truth is None:
+            continue
+        tempo_ok += abs(p["tempo"] - truth.tempo) <= 0.02 * truth.tempo
+        print(f"{name:28s} {truth.style:10s} {truth.tempo:8.1f} {p['tempo']:7.1f} "
+              f"{truth.key + ' ' + truth.mode:>10s} {p['key']:>10s}")
+    print(f"tempo within 2 %: {tempo_ok}/{len(by_name)}")
+    raw = np.stack([client.get_track(r.track_id, include_vectors=True).vectors["handcrafted"] for r in records])
+    print(f"vectors: {raw.shape[0]} x {raw.shape[1]}, standardised norm "
+          f"{np.linalg.norm(raw, axis=1).mean():.1f} on average")
+
+    picks = [name for name in sorted(by_name) if truth_by_path.get(name) and
+             truth_by_path[name].style in ("neurofunk", "liquid", "dubstep")][:3]
+    for name in picks:
+        hits = client.search_similar(by_name[name].track_id, k=5, explain=True)
+        show_hits(f"tracks like {name} ({truth_by_path[name].style}):", hits, truth_by_path)
+    if picks:
+        hits = client.search_similar(by_name[picks[0]].track_id, k=5, mmr=0.5, explain=True)
+        show_hits("the same, diversified with MMR (lambda 0.5):", hits, truth_by_path)
+        hits = client.search_similar(by_name[picks[0]].track_id, k=5, filters=SearchFilters(tempo=(170, 178)))
+        show_hits("the same, only 170-178 BPM (half/double time included):", hits, truth_by_path)
+    clip = corpus.parent / "demo-query.flac"
+    new = generate("neurofunk", seed=999, seconds=20.0)
+    sf.write(clip, new.audio, new.sr, subtype="PCM_16")
+    found = client.search_audio(clip, k=5, explain=True)
+    show_hits(f"tracks like {clip.name}, a new neurofunk clip that is not in the index "
+              f"(uploaded; heard as {found.tempo:.1f} BPM, {found.key}):", found.hits, truth_by_path)
+    found = client.search_audio(clip, k=5, mmr=0.5, explain=True)
+    show_hits("the same clip, diversified with MMR (lambda 0.5):", found.hits, truth_by_path)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from heihachi_index.client.cli import add_remote_options, remote_info
 from heihachi_index.config import Config
 from heihachi_index.index import TrackIndex
 from heihachi_index.index.ids import normalize_track_id
@@ -17,10 +18,13 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p = sub.add_parser("info", parents=[parent], help="counts, vector families, statistics, disk use")
     p.add_argument("--list", action="store_true", help="also list the tracks")
     p.add_argument("--json", action="store_true")
+    add_remote_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, cfg: Config) -> int:
+    if args.server:
+        return remote_info(args)
     with TrackIndex.open(cfg, read_only=True) as index:
         families = {}
         for name, spec in index.families().items():

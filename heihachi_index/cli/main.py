@@ -7,15 +7,12 @@ import sys
 from typing import Sequence
 
 from heihachi_index import __version__
+from heihachi_index.cli import CliError
 from heihachi_index.config import Config, ConfigError, load_config
 from heihachi_index.logs import configure_logging
 
 # Each name is a module heihachi_index.cli.<name> exposing register(subparsers, parent).
-COMMAND_MODULES: tuple[str, ...] = ("synth", "features", "ingest", "similar", "info", "rm")
-
-
-class CliError(Exception):
-    """A user-facing error: printed without a traceback, exit status 2."""
+COMMAND_MODULES: tuple[str, ...] = ("synth", "features", "ingest", "similar", "info", "rm", "serve")
 
 
 def common_options() -> argparse.ArgumentParser:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from heihachi_index.cli.main import CliError
+from heihachi_index.cli import CliError
 from heihachi_index.config import Config
 from heihachi_index.index import TrackIndex
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from heihachi_index.cli.main import CliError
+from heihachi_index.cli import CliError
 from heihachi_index.audio import AudioError
+from heihachi_index.client.cli import add_remote_options, remote_similar
 from heihachi_index.config import Config
 from heihachi_index.features import FeatureError
 from heihachi_index.index import TrackIndex, TrackNotFoundError
@@ -40,6 +41,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--tag", action="append", help="match any of these tags (repeatable)")
     p.add_argument("--explain", action="store_true", help="show which feature groups made each match")
     p.add_argument("--json", action="store_true")
+    add_remote_options(p)
     p.set_defaults(func=run)
 
 
@@ -56,16 +58,7 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    with TrackIndex.open(cfg, read_only=True, featurize=handcrafted_featurizer(cfg)) as index:
-        query = args.query
-        if Path(query).exists():
-            query = Path(query)
-        try:
-            hits = similar(index, query, k=args.k, filters=filters, mmr=args.mmr, explain=args.explain)
-        except (TrackNotFoundError, FileNotFoundError) as exc:
-            raise CliError(f"{exc} (give a track id from `heihachi-index info --list` or an audio file)") from None
-        except (AudioError, FeatureError, ValueError) as exc:
-            raise CliError(str(exc)) from None
+    hits = remote_similar(args, filters) if args.server else local_similar(args, cfg, filters)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], indent=1, default=_json_default))
         return 0
@@ -80,6 +73,19 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     if not hits:
         print("no matches")
     return 0
+
+
+def local_similar(args: argparse.Namespace, cfg: Config, filters: SearchFilters) -> list:
+    with TrackIndex.open(cfg, read_only=True, featurize=handcrafted_featurizer(cfg)) as index:
+        query = args.query
+        if Path(query).exists():
+            query = Path(query)
+        try:
+            return similar(index, query, k=args.k, filters=filters, mmr=args.mmr, explain=args.explain)
+        except (TrackNotFoundError, FileNotFoundError) as exc:
+            raise CliError(f"{exc} (give a track id from `heihachi-index info --list` or an audio file)") from None
+        except (AudioError, FeatureError, ValueError) as exc:
+            raise CliError(str(exc)) from None
 
 
 def _json_default(value):

@@ -1,0 +1,164 @@
+"""API messages -> library calls (filters, search options) and library results -> messages."""
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+from heihachi_index.audio import errors as audio_errors
+from heihachi_index.index import DEFAULT_FAMILY, Filter
+from heihachi_index.pipeline.analyze import Analysis, Failed, Skipped
+from heihachi_index.rpc import types_pb2 as pb
+from heihachi_index.rpc.convert import track_to_proto
+from heihachi_index.search import Hit, SearchFilters
+from services.errors import RpcError
+from services.jobs import ClipFeatures
+
+DEFAULT_K = 10
+MAX_K = 1000
+MAX_POOL = 10_000
+DEFAULT_MMR_LAMBDA = 0.7
+
+
+def _invalid(message: str) -> RpcError:
+    return RpcError(grpc.StatusCode.INVALID_ARGUMENT, message)
+
+
+def _range(name: str, lo: float, hi: float | None) -> tuple[float, float]:
+    if not math.isfinite(lo) or (hi is not None and math.isnan(hi)):
+        raise _invalid(f"{name}: bounds must be numbers")
+    return float(lo), math.inf if hi is None else float(hi)
+
+
+def search_filters(msg: pb.SearchFilters | None) -> SearchFilters | None:
+    """The library filters of a message (``None`` when nothing is set).
+
+    Raises
+    ------
+    RpcError
+        INVALID_ARGUMENT for a reversed or negative range or a key that is not a key.
+    """
+    if msg is None or msg.ByteSize() == 0:
+        return None
+    tempo = duration = None
+    if msg.HasField("tempo"):
+        t = msg.tempo
+        tempo = _range("filters.tempo", t.min_bpm, t.max_bpm if t.HasField("max_bpm") else None)
+    if msg.HasField("duration"):
+        d = msg.duration
+        duration = _range("filters.duration", d.min_s, d.max_s if d.HasField("max_s") else None)
+    try:
+        filters = SearchFilters(tempo=tempo, half_double_time=not msg.tempo.strict, key=msg.compatible_key or None,
+                                keys=list(msg.keys) or None, duration=duration, tags=list(msg.tags) or None,
+                                genre=list(msg.genres) or None)
+        filters.to_filter()  # parse the keys now: a bad one is the caller's error
+    except ValueError as exc:
+        raise _invalid(f"filters: {exc}") from None
+    return filters
+
+
+def library_filter(msg: pb.SearchFilters | None) -> Filter | None:
+    filters = search_filters(msg)
+    return filters.to_filter() if filters is not None else None
+
+
+@dataclass(frozen=True)
+class SearchArgs:
+    """Keyword arguments of :func:`heihachi_index.search.similar` from :class:`SearchOptions`."""
+
+    k: int
+    filters: SearchFilters | None
+    mmr: float | None
+    pool: int | None
+    family: str
+    explain: bool
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"k": self.k, "filters": self.filters, "mmr": self.mmr, "pool": self.pool, "family": self.family,
+                "explain": self.explain}
+
+
+def search_args(options: pb.SearchOptions) -> SearchArgs:
+    """Validate search options (INVALID_ARGUMENT on bad values)."""
+    k = options.k or DEFAULT_K
+    if k > MAX_K:
+        raise _invalid(f"k must be at most {MAX_K}, got {k}")
+    mmr = pool = None
+    if options.HasField("diversity"):
+        div = options.diversity
+        mmr = div.mmr_lambda if div.HasField("mmr_lambda") else DEFAULT_MMR_LAMBDA
+        if not 0.0 <= mmr <= 1.0:
+            raise _invalid(f"diversity.mmr_lambda must be in [0, 1], got {mmr}")
+        if div.pool_size:
+            if not k <= div.pool_size <= MAX_POOL:
+                raise _invalid(f"diversity.pool_size must be between k ({k}) and {MAX_POOL}, got {div.pool_size}")
+            pool = div.pool_size
+    return SearchArgs(k=k, filters=search_filters(options.filters) if options.HasField("filters") else None,
+                      mmr=mmr, pool=pool, family=options.family or DEFAULT_FAMILY, explain=options.explain)
+
+
+class TrackCache:
+    """Track messages of recent hits, keyed by track id and write time (``ingested_at``), so a
+    rewritten track never comes back stale; least recently used entries go first.
+
+    Turning a payload into a message costs about as much as a third of the search itself.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, Any], pb.Track] = OrderedDict()
+
+    def get(self, track_id: str, payload: dict) -> pb.Track:
+        key = (track_id, payload.get("ingested_at"))
+        msg = self._items.get(key)
+        if msg is None:
+            msg = self._items[key] = track_to_proto(payload, track_id)
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        else:
+            self._items.move_to_end(key)
+        return msg
+
+
+def hit_to_proto(hit: Hit, rank: int, cache: TrackCache | None = None) -> pb.Hit:
+    track = cache.get(hit.track_id, hit.payload) if cache is not None else track_to_proto(hit.payload, hit.track_id)
+    msg = pb.Hit(track=track, score=float(hit.score), rank=rank)
+    if hit.explanation is not None:
+        groups = sorted(hit.explanation.items(), key=lambda kv: -kv[1])
+        msg.explanation.groups.extend(pb.FeatureGroupContribution(group=g, contribution=float(v)) for g, v in groups)
+    return msg
+
+
+def hits_to_proto(hits: list[Hit], cache: TrackCache | None = None) -> list[pb.Hit]:
+    return [hit_to_proto(h, rank, cache) for rank, h in enumerate(hits, 1)]
+
+
+def clip_analysis(clip: ClipFeatures) -> pb.MusicalAnalysis:
+    mode = {"major": pb.KEY_MODE_MAJOR, "minor": pb.KEY_MODE_MINOR}.get(clip.mode, pb.KEY_MODE_UNSPECIFIED)
+    return pb.MusicalAnalysis(tempo_bpm=clip.tempo, tempo_confidence=clip.tempo_confidence, beats=clip.beats,
+                              key=clip.key, camelot=clip.camelot, mode=mode, key_strength=clip.key_strength)
+
+
+def file_result(source: str, result: Analysis | Skipped | Failed, payload: dict | None = None) -> pb.FileResult:
+    """A :class:`FileResult` of one analysed file (``payload``: what was stored, for an ingested one)."""
+    if isinstance(result, Analysis):
+        return pb.FileResult(source=source, status=pb.FILE_STATUS_INGESTED, track_id=result.track_id,
+                             track=track_to_proto(payload or result.payload, result.track_id),
+                             seconds=result.seconds)
+    if isinstance(result, Skipped):
+        return pb.FileResult(source=source, status=pb.FILE_STATUS_SKIPPED, track_id=result.track_id or "",
+                             reason=result.reason)
+    return pb.FileResult(source=source, status=pb.FILE_STATUS_FAILED, reason=result.reason,
+                         error_type=result.error, error_code=error_code(result.error))
+
+
+def error_code(error_type: str) -> str:
+    """The stable ``code`` of a library error class name (``NotAudioError`` -> ``not_audio``)."""
+    cls = getattr(audio_errors, error_type, None)
+    if isinstance(cls, type) and hasattr(cls, "code"):
+        return str(cls.code)
+    return {"WorkerCrash": "worker_crash", "FeatureError": "features", "MemoryError": "out_of_memory",
+            "PermissionDenied": "permission_denied", "MissingFileError": "missing"}.get(error_type, "error")
