@@ -107,9 +107,10 @@ def demo_queries(client: Client, corpus: Path, truth_by_path: dict) -> None:
         show_hits(f"tracks like {name} ({truth_by_path[name].style}):", hits, truth_by_path)
     if picks:
         hits = client.search_similar(by_name[picks[0]].track_id, k=5, mmr=0.5, explain=True)
-        show_hits("the same, diversified with MMR (lambda 0.5):", hits, truth_by_path)
+        show_hits(f"tracks like {picks[0]} again, diversified with MMR (lambda 0.5):", hits, truth_by_path)
         hits = client.search_similar(by_name[picks[0]].track_id, k=5, filters=SearchFilters(tempo=(170, 178)))
-        show_hits("the same, only 170-178 BPM (half/double time included):", hits, truth_by_path)
+        show_hits(f"tracks like {picks[0]} again, only 170-178 BPM (half/double time included):", hits,
+                  truth_by_path)
     clip = corpus.parent / "demo-query.flac"
     new = generate("neurofunk", seed=999, seconds=20.0)
     sf.write(clip, new.audio, new.sr, subtype="PCM_16")
