@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv install test demo bench proto clean
+DRUMKITS := /usr/share/hydrogen/data/drumkits
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: venv install test demo bench proto clean drumkits
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,7 +19,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 venv install: $(STAMP)
 
-test: $(STAMP)
+# Labelled real drum recordings (Debian's hydrogen-drumkits) for the drum classifier's tests and evaluation.
+drumkits:
+	@[ -d "$(DRUMKITS)" ] || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends hydrogen-drumkits >/dev/null; }
+
+test: $(STAMP) drumkits
 	$(BIN)/python -m pytest -q tests
 
 demo: $(STAMP)
