@@ -87,6 +87,15 @@ class ServerConfig:
 
 
 @dataclass
+class EmbedConfig:
+    clap_path: str | None = None
+    beats_path: str | None = None
+    device: str = "auto"
+    batch_size: int = 16
+    text_model: str | None = None
+
+
+@dataclass
 class Config:
     data_dir: str = "./heihachi-data"
     audio: AudioConfig = field(default_factory=AudioConfig)
@@ -95,6 +104,7 @@ class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     logging: LogConfig = field(default_factory=LogConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
 
     @property
     def data_path(self) -> Path:
