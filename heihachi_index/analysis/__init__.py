@@ -1,0 +1,1 @@
+"""Track analysis beyond the vector: emotion scores, beat grid, drum hits and patterns."""
