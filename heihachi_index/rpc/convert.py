@@ -17,9 +17,12 @@ from heihachi_index.rpc import types_pb2 as pb
 TYPED_KEYS = frozenset({
     "track_id", "path", "title", "artist", "album", "genre", "tags", "duration", "sample_rate", "channels",
     "codec", "tempo", "tempo_confidence", "beats", "key", "camelot", "mode", "key_strength", "content_hash",
-    "pipeline_version", "ingested_at",
+    "pipeline_version", "ingested_at", "emotion", "drums",
 })
-HIDDEN_KEYS = frozenset({"complete", "stats_version"})
+# Concept scores are ranking data of text search (GetEmotions returns them), too bulky for every hit.
+HIDDEN_KEYS = frozenset({"complete", "stats_version", "concepts"})
+EMOTION_FIELDS = tuple(f.name for f in pb.EmotionScores.DESCRIPTOR.fields)
+_DRUM_NUMBERS = ("amen_similarity", "swing", "syncopation", "density")
 _NOT_EXTRA = TYPED_KEYS | HIDDEN_KEYS
 _MODES = {"major": pb.KEY_MODE_MAJOR, "minor": pb.KEY_MODE_MINOR}
 _MODE_NAMES = {v: k for k, v in _MODES.items()}
@@ -82,12 +85,43 @@ def track_to_proto(payload: Mapping[str, Any], track_id: str | None = None) -> p
         an.beats = max(0, int(_number(value)))
     if (value := get("ingested_at")) is not None:
         msg.ingested_at.seconds, msg.ingested_at.nanos = divmod(int(_number(value) * 1e9), 1_000_000_000)
+    if emotion := get("emotion"):
+        emotions_to_proto(emotion, msg.emotions)
+    if drums := get("drums"):
+        drum_summary_to_proto(drums, msg.drums)
     for key in payload.keys() - _NOT_EXTRA:
         try:
             msg.extra.update({key: payload[key]})
         except (TypeError, ValueError):
             msg.extra.update({key: str(payload[key])})
     return msg
+
+
+def emotions_to_proto(scores: Mapping[str, Any], msg: pb.EmotionScores | None = None) -> pb.EmotionScores:
+    """Fill (or make) an :class:`EmotionScores` message from ``{name: score}``."""
+    msg = pb.EmotionScores() if msg is None else msg
+    for name in EMOTION_FIELDS:
+        if (value := scores.get(name)) is not None:
+            setattr(msg, name, _number(value))
+    return msg
+
+
+def drum_summary_to_proto(summary: Mapping[str, Any], msg: pb.DrumSummary | None = None) -> pb.DrumSummary:
+    """Fill (or make) a :class:`DrumSummary` message from a payload's ``drums`` summary."""
+    msg = pb.DrumSummary() if msg is None else msg
+    for label, rate in (summary.get("per_second") or {}).items():
+        msg.hits_per_second[str(label)] = _number(rate)
+    msg.pattern = _text(summary.get("pattern"))
+    for name in _DRUM_NUMBERS:
+        if (value := summary.get(name)) is not None:
+            setattr(msg, name, _number(value))
+    return msg
+
+
+def _drum_summary_from_proto(msg: pb.DrumSummary) -> dict[str, Any]:
+    out: dict[str, Any] = {"per_second": dict(msg.hits_per_second), "pattern": msg.pattern or "none"}
+    out.update({name: getattr(msg, name) for name in _DRUM_NUMBERS})
+    return out
 
 
 def track_from_proto(track: pb.Track) -> dict[str, Any]:
@@ -120,6 +154,10 @@ def track_from_proto(track: pb.Track) -> dict[str, Any]:
     stamp = track.ingested_at
     if stamp.seconds or stamp.nanos:
         payload["ingested_at"] = stamp.seconds + stamp.nanos / 1e9
+    if track.HasField("emotions"):
+        payload["emotion"] = {name: getattr(track.emotions, name) for name in EMOTION_FIELDS}
+    if track.HasField("drums"):
+        payload["drums"] = _drum_summary_from_proto(track.drums)
     if track.extra.fields:
         payload.update(MessageToDict(track.extra))
     return payload

@@ -25,23 +25,31 @@ _sym_db = _symbol_database.Default()
 from heihachi_index.rpc.heihachi.v1 import types_pb2 as heihachi_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n heihachi/v1/search_service.proto\x12\x0bheihachi.v1\x1a\x17heihachi/v1/types.proto\"U\n\x14SearchSimilarRequest\x12\x10\n\x08track_id\x18\x01 \x01(\t\x12+\n\x07options\x18\x02 \x01(\x0b\x32\x1a.heihachi.v1.SearchOptions\"7\n\x15SearchSimilarResponse\x12\x1e\n\x04hits\x18\x01 \x03(\x0b\x32\x10.heihachi.v1.Hit\"f\n\x10SearchAudioQuery\x12+\n\x07options\x18\x01 \x01(\x0b\x32\x1a.heihachi.v1.SearchOptions\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\x12\n\nsize_bytes\x18\x03 \x01(\x04\"`\n\x12SearchAudioRequest\x12.\n\x05query\x18\x01 \x01(\x0b\x32\x1d.heihachi.v1.SearchAudioQueryH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\t\n\x07\x63ontent\"\x85\x01\n\x13SearchAudioResponse\x12\x1e\n\x04hits\x18\x01 \x03(\x0b\x32\x10.heihachi.v1.Hit\x12\x34\n\x0equery_analysis\x18\x02 \x01(\x0b\x32\x1c.heihachi.v1.MusicalAnalysis\x12\x18\n\x10query_duration_s\x18\x03 \x01(\x01\x32\xbb\x01\n\rSearchService\x12V\n\rSearchSimilar\x12!.heihachi.v1.SearchSimilarRequest\x1a\".heihachi.v1.SearchSimilarResponse\x12R\n\x0bSearchAudio\x12\x1f.heihachi.v1.SearchAudioRequest\x1a .heihachi.v1.SearchAudioResponse(\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n heihachi/v1/search_service.proto\x12\x0bheihachi.v1\x1a\x17heihachi/v1/types.proto\"O\n\x11SearchTextRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12+\n\x07options\x18\x02 \x01(\x0b\x32\x1a.heihachi.v1.SearchOptions\"a\n\x12SearchTextResponse\x12\x1e\n\x04hits\x18\x01 \x03(\x0b\x32\x10.heihachi.v1.Hit\x12+\n\x08\x61nalysis\x18\x02 \x01(\x0b\x32\x19.heihachi.v1.TextAnalysis\"#\n\x12\x41nalyzeTextRequest\x12\r\n\x05query\x18\x01 \x01(\t\"B\n\x13\x41nalyzeTextResponse\x12+\n\x08\x61nalysis\x18\x01 \x01(\x0b\x32\x19.heihachi.v1.TextAnalysis\"U\n\x14SearchSimilarRequest\x12\x10\n\x08track_id\x18\x01 \x01(\t\x12+\n\x07options\x18\x02 \x01(\x0b\x32\x1a.heihachi.v1.SearchOptions\"7\n\x15SearchSimilarResponse\x12\x1e\n\x04hits\x18\x01 \x03(\x0b\x32\x10.heihachi.v1.Hit\"f\n\x10SearchAudioQuery\x12+\n\x07options\x18\x01 \x01(\x0b\x32\x1a.heihachi.v1.SearchOptions\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\x12\n\nsize_bytes\x18\x03 \x01(\x04\"`\n\x12SearchAudioRequest\x12.\n\x05query\x18\x01 \x01(\x0b\x32\x1d.heihachi.v1.SearchAudioQueryH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\t\n\x07\x63ontent\"\x85\x01\n\x13SearchAudioResponse\x12\x1e\n\x04hits\x18\x01 \x03(\x0b\x32\x10.heihachi.v1.Hit\x12\x34\n\x0equery_analysis\x18\x02 \x01(\x0b\x32\x1c.heihachi.v1.MusicalAnalysis\x12\x18\n\x10query_duration_s\x18\x03 \x01(\x01\x32\xdc\x02\n\rSearchService\x12V\n\rSearchSimilar\x12!.heihachi.v1.SearchSimilarRequest\x1a\".heihachi.v1.SearchSimilarResponse\x12R\n\x0bSearchAudio\x12\x1f.heihachi.v1.SearchAudioRequest\x1a .heihachi.v1.SearchAudioResponse(\x01\x12M\n\nSearchText\x12\x1e.heihachi.v1.SearchTextRequest\x1a\x1f.heihachi.v1.SearchTextResponse\x12P\n\x0b\x41nalyzeText\x12\x1f.heihachi.v1.AnalyzeTextRequest\x1a .heihachi.v1.AnalyzeTextResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'heihachi.v1.search_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SEARCHSIMILARREQUEST']._serialized_start=74
-  _globals['_SEARCHSIMILARREQUEST']._serialized_end=159
-  _globals['_SEARCHSIMILARRESPONSE']._serialized_start=161
-  _globals['_SEARCHSIMILARRESPONSE']._serialized_end=216
-  _globals['_SEARCHAUDIOQUERY']._serialized_start=218
-  _globals['_SEARCHAUDIOQUERY']._serialized_end=320
-  _globals['_SEARCHAUDIOREQUEST']._serialized_start=322
-  _globals['_SEARCHAUDIOREQUEST']._serialized_end=418
-  _globals['_SEARCHAUDIORESPONSE']._serialized_start=421
-  _globals['_SEARCHAUDIORESPONSE']._serialized_end=554
-  _globals['_SEARCHSERVICE']._serialized_start=557
-  _globals['_SEARCHSERVICE']._serialized_end=744
+  _globals['_SEARCHTEXTREQUEST']._serialized_start=74
+  _globals['_SEARCHTEXTREQUEST']._serialized_end=153
+  _globals['_SEARCHTEXTRESPONSE']._serialized_start=155
+  _globals['_SEARCHTEXTRESPONSE']._serialized_end=252
+  _globals['_ANALYZETEXTREQUEST']._serialized_start=254
+  _globals['_ANALYZETEXTREQUEST']._serialized_end=289
+  _globals['_ANALYZETEXTRESPONSE']._serialized_start=291
+  _globals['_ANALYZETEXTRESPONSE']._serialized_end=357
+  _globals['_SEARCHSIMILARREQUEST']._serialized_start=359
+  _globals['_SEARCHSIMILARREQUEST']._serialized_end=444
+  _globals['_SEARCHSIMILARRESPONSE']._serialized_start=446
+  _globals['_SEARCHSIMILARRESPONSE']._serialized_end=501
+  _globals['_SEARCHAUDIOQUERY']._serialized_start=503
+  _globals['_SEARCHAUDIOQUERY']._serialized_end=605
+  _globals['_SEARCHAUDIOREQUEST']._serialized_start=607
+  _globals['_SEARCHAUDIOREQUEST']._serialized_end=703
+  _globals['_SEARCHAUDIORESPONSE']._serialized_start=706
+  _globals['_SEARCHAUDIORESPONSE']._serialized_end=839
+  _globals['_SEARCHSERVICE']._serialized_start=842
+  _globals['_SEARCHSERVICE']._serialized_end=1190
 # @@protoc_insertion_point(module_scope)

@@ -7,6 +7,34 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class SearchTextRequest(_message.Message):
+    __slots__ = ("query", "options")
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    options: _types_pb2.SearchOptions
+    def __init__(self, query: _Optional[str] = ..., options: _Optional[_Union[_types_pb2.SearchOptions, _Mapping]] = ...) -> None: ...
+
+class SearchTextResponse(_message.Message):
+    __slots__ = ("hits", "analysis")
+    HITS_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_FIELD_NUMBER: _ClassVar[int]
+    hits: _containers.RepeatedCompositeFieldContainer[_types_pb2.Hit]
+    analysis: _types_pb2.TextAnalysis
+    def __init__(self, hits: _Optional[_Iterable[_Union[_types_pb2.Hit, _Mapping]]] = ..., analysis: _Optional[_Union[_types_pb2.TextAnalysis, _Mapping]] = ...) -> None: ...
+
+class AnalyzeTextRequest(_message.Message):
+    __slots__ = ("query",)
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    def __init__(self, query: _Optional[str] = ...) -> None: ...
+
+class AnalyzeTextResponse(_message.Message):
+    __slots__ = ("analysis",)
+    ANALYSIS_FIELD_NUMBER: _ClassVar[int]
+    analysis: _types_pb2.TextAnalysis
+    def __init__(self, analysis: _Optional[_Union[_types_pb2.TextAnalysis, _Mapping]] = ...) -> None: ...
+
 class SearchSimilarRequest(_message.Message):
     __slots__ = ("track_id", "options")
     TRACK_ID_FIELD_NUMBER: _ClassVar[int]

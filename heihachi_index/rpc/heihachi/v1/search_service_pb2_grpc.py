@@ -45,6 +45,16 @@ class SearchServiceStub:
                 request_serializer=heihachi_dot_v1_dot_search__service__pb2.SearchAudioRequest.SerializeToString,
                 response_deserializer=heihachi_dot_v1_dot_search__service__pb2.SearchAudioResponse.FromString,
                 _registered_method=True)
+        self.SearchText = channel.unary_unary(
+                '/heihachi.v1.SearchService/SearchText',
+                request_serializer=heihachi_dot_v1_dot_search__service__pb2.SearchTextRequest.SerializeToString,
+                response_deserializer=heihachi_dot_v1_dot_search__service__pb2.SearchTextResponse.FromString,
+                _registered_method=True)
+        self.AnalyzeText = channel.unary_unary(
+                '/heihachi.v1.SearchService/AnalyzeText',
+                request_serializer=heihachi_dot_v1_dot_search__service__pb2.AnalyzeTextRequest.SerializeToString,
+                response_deserializer=heihachi_dot_v1_dot_search__service__pb2.AnalyzeTextResponse.FromString,
+                _registered_method=True)
 
 
 class SearchServiceServicer:
@@ -68,6 +78,22 @@ class SearchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchText(self, request, context):
+        """Tracks matching a description ("dark neurofunk with heavy bass, around 174 bpm"): descriptor
+        concepts, fused with CLAP text-to-audio similarity when the index has CLAP vectors, and the
+        query's constraints as filters. INVALID_ARGUMENT when nothing in the query is understood.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnalyzeText(self, request, context):
+        """What a text query is understood to mean, without searching.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SearchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -80,6 +106,16 @@ def add_SearchServiceServicer_to_server(servicer, server):
                     servicer.SearchAudio,
                     request_deserializer=heihachi_dot_v1_dot_search__service__pb2.SearchAudioRequest.FromString,
                     response_serializer=heihachi_dot_v1_dot_search__service__pb2.SearchAudioResponse.SerializeToString,
+            ),
+            'SearchText': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchText,
+                    request_deserializer=heihachi_dot_v1_dot_search__service__pb2.SearchTextRequest.FromString,
+                    response_serializer=heihachi_dot_v1_dot_search__service__pb2.SearchTextResponse.SerializeToString,
+            ),
+            'AnalyzeText': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnalyzeText,
+                    request_deserializer=heihachi_dot_v1_dot_search__service__pb2.AnalyzeTextRequest.FromString,
+                    response_serializer=heihachi_dot_v1_dot_search__service__pb2.AnalyzeTextResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -137,6 +173,60 @@ class SearchService:
             '/heihachi.v1.SearchService/SearchAudio',
             heihachi_dot_v1_dot_search__service__pb2.SearchAudioRequest.SerializeToString,
             heihachi_dot_v1_dot_search__service__pb2.SearchAudioResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchText(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/heihachi.v1.SearchService/SearchText',
+            heihachi_dot_v1_dot_search__service__pb2.SearchTextRequest.SerializeToString,
+            heihachi_dot_v1_dot_search__service__pb2.SearchTextResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnalyzeText(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/heihachi.v1.SearchService/AnalyzeText',
+            heihachi_dot_v1_dot_search__service__pb2.AnalyzeTextRequest.SerializeToString,
+            heihachi_dot_v1_dot_search__service__pb2.AnalyzeTextResponse.FromString,
             options,
             channel_credentials,
             insecure,

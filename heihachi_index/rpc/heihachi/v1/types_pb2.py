@@ -26,17 +26,19 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17heihachi/v1/types.proto\x12\x0bheihachi.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"[\n\rTrackMetadata\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0e\n\x06\x61rtist\x18\x02 \x01(\t\x12\r\n\x05\x61lbum\x18\x03 \x01(\t\x12\x0e\n\x06genres\x18\x04 \x03(\t\x12\x0c\n\x04tags\x18\x05 \x03(\t\"[\n\x0f\x41udioProperties\x12\x12\n\nduration_s\x18\x01 \x01(\x01\x12\x13\n\x0bsample_rate\x18\x02 \x01(\r\x12\x10\n\x08\x63hannels\x18\x03 \x01(\r\x12\r\n\x05\x63odec\x18\x04 \x01(\t\"\xa5\x01\n\x0fMusicalAnalysis\x12\x11\n\ttempo_bpm\x18\x01 \x01(\x01\x12\x18\n\x10tempo_confidence\x18\x02 \x01(\x01\x12\r\n\x05\x62\x65\x61ts\x18\x03 \x01(\r\x12\x0b\n\x03key\x18\x04 \x01(\t\x12\x0f\n\x07\x63\x61melot\x18\x05 \x01(\t\x12\"\n\x04mode\x18\x06 \x01(\x0e\x32\x14.heihachi.v1.KeyMode\x12\x14\n\x0ckey_strength\x18\x07 \x01(\x01\"\xbb\x02\n\x05Track\x12\x10\n\x08track_id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12,\n\x08metadata\x18\x03 \x01(\x0b\x32\x1a.heihachi.v1.TrackMetadata\x12+\n\x05\x61udio\x18\x04 \x01(\x0b\x32\x1c.heihachi.v1.AudioProperties\x12.\n\x08\x61nalysis\x18\x05 \x01(\x0b\x32\x1c.heihachi.v1.MusicalAnalysis\x12\x14\n\x0c\x63ontent_hash\x18\x06 \x01(\t\x12\x18\n\x10pipeline_version\x18\x07 \x01(\t\x12/\n\x0bingested_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x05\x65xtra\x18\t \x01(\x0b\x32\x17.google.protobuf.Struct\"@\n\x0bTrackVector\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x14\n\x0cstandardized\x18\x02 \x03(\x02\x12\x0b\n\x03raw\x18\x03 \x03(\x02\"O\n\nTempoRange\x12\x0f\n\x07min_bpm\x18\x01 \x01(\x01\x12\x14\n\x07max_bpm\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\x0e\n\x06strict\x18\x03 \x01(\x08\x42\n\n\x08_max_bpm\"<\n\rDurationRange\x12\r\n\x05min_s\x18\x01 \x01(\x01\x12\x12\n\x05max_s\x18\x02 \x01(\x01H\x00\x88\x01\x01\x42\x08\n\x06_max_s\"\xa9\x01\n\rSearchFilters\x12&\n\x05tempo\x18\x01 \x01(\x0b\x32\x17.heihachi.v1.TempoRange\x12\x16\n\x0e\x63ompatible_key\x18\x02 \x01(\t\x12\x0c\n\x04keys\x18\x03 \x03(\t\x12,\n\x08\x64uration\x18\x04 \x01(\x0b\x32\x1a.heihachi.v1.DurationRange\x12\x0c\n\x04tags\x18\x05 \x03(\t\x12\x0e\n\x06genres\x18\x06 \x03(\t\"F\n\tDiversity\x12\x17\n\nmmr_lambda\x18\x01 \x01(\x01H\x00\x88\x01\x01\x12\x11\n\tpool_size\x18\x02 \x01(\rB\r\n\x0b_mmr_lambda\"\x93\x01\n\rSearchOptions\x12\t\n\x01k\x18\x01 \x01(\r\x12+\n\x07\x66ilters\x18\x02 \x01(\x0b\x32\x1a.heihachi.v1.SearchFilters\x12)\n\tdiversity\x18\x03 \x01(\x0b\x32\x16.heihachi.v1.Diversity\x12\x0e\n\x06\x66\x61mily\x18\x04 \x01(\t\x12\x0f\n\x07\x65xplain\x18\x05 \x01(\x08\"?\n\x18\x46\x65\x61tureGroupContribution\x12\r\n\x05group\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontribution\x18\x02 \x01(\x01\"D\n\x0b\x45xplanation\x12\x35\n\x06groups\x18\x01 \x03(\x0b\x32%.heihachi.v1.FeatureGroupContribution\"t\n\x03Hit\x12!\n\x05track\x18\x01 \x01(\x0b\x32\x12.heihachi.v1.Track\x12\r\n\x05score\x18\x02 \x01(\x01\x12\x0c\n\x04rank\x18\x03 \x01(\r\x12-\n\x0b\x65xplanation\x18\x04 \x01(\x0b\x32\x18.heihachi.v1.Explanation\"\xaf\x01\n\x0eIngestProgress\x12\x14\n\x0c\x66iles_queued\x18\x01 \x01(\r\x12\x12\n\nfiles_done\x18\x02 \x01(\r\x12\x10\n\x08ingested\x18\x03 \x01(\r\x12\x0f\n\x07skipped\x18\x04 \x01(\r\x12\x0e\n\x06\x66\x61iled\x18\x05 \x01(\r\x12\x15\n\raudio_seconds\x18\x06 \x01(\x01\x12\x11\n\telapsed_s\x18\x07 \x01(\x01\x12\x16\n\x0e\x62ytes_received\x18\x08 \x01(\x04\"\x1c\n\nFileQueued\x12\x0e\n\x06source\x18\x01 \x01(\t\"\xc3\x01\n\nFileResult\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\'\n\x06status\x18\x02 \x01(\x0e\x32\x17.heihachi.v1.FileStatus\x12\x10\n\x08track_id\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x12\n\nerror_type\x18\x05 \x01(\t\x12\x12\n\nerror_code\x18\x06 \x01(\t\x12!\n\x05track\x18\x07 \x01(\x0b\x32\x12.heihachi.v1.Track\x12\x0f\n\x07seconds\x18\x08 \x01(\x01\"c\n\rIngestSummary\x12\x0f\n\x07seconds\x18\x01 \x01(\x01\x12\x17\n\x0frealtime_factor\x18\x02 \x01(\x01\x12\x17\n\x0ftracks_in_index\x18\x03 \x01(\x04\x12\x0f\n\x07workers\x18\x04 \x01(\r*K\n\x07KeyMode\x12\x18\n\x14KEY_MODE_UNSPECIFIED\x10\x00\x12\x12\n\x0eKEY_MODE_MAJOR\x10\x01\x12\x12\n\x0eKEY_MODE_MINOR\x10\x02*t\n\nFileStatus\x12\x1b\n\x17\x46ILE_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14\x46ILE_STATUS_INGESTED\x10\x01\x12\x17\n\x13\x46ILE_STATUS_SKIPPED\x10\x02\x12\x16\n\x12\x46ILE_STATUS_FAILED\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17heihachi/v1/types.proto\x12\x0bheihachi.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"[\n\rTrackMetadata\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0e\n\x06\x61rtist\x18\x02 \x01(\t\x12\r\n\x05\x61lbum\x18\x03 \x01(\t\x12\x0e\n\x06genres\x18\x04 \x03(\t\x12\x0c\n\x04tags\x18\x05 \x03(\t\"[\n\x0f\x41udioProperties\x12\x12\n\nduration_s\x18\x01 \x01(\x01\x12\x13\n\x0bsample_rate\x18\x02 \x01(\r\x12\x10\n\x08\x63hannels\x18\x03 \x01(\r\x12\r\n\x05\x63odec\x18\x04 \x01(\t\"\xa5\x01\n\x0fMusicalAnalysis\x12\x11\n\ttempo_bpm\x18\x01 \x01(\x01\x12\x18\n\x10tempo_confidence\x18\x02 \x01(\x01\x12\r\n\x05\x62\x65\x61ts\x18\x03 \x01(\r\x12\x0b\n\x03key\x18\x04 \x01(\t\x12\x0f\n\x07\x63\x61melot\x18\x05 \x01(\t\x12\"\n\x04mode\x18\x06 \x01(\x0e\x32\x14.heihachi.v1.KeyMode\x12\x14\n\x0ckey_strength\x18\x07 \x01(\x01\"\x92\x03\n\x05Track\x12\x10\n\x08track_id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12,\n\x08metadata\x18\x03 \x01(\x0b\x32\x1a.heihachi.v1.TrackMetadata\x12+\n\x05\x61udio\x18\x04 \x01(\x0b\x32\x1c.heihachi.v1.AudioProperties\x12.\n\x08\x61nalysis\x18\x05 \x01(\x0b\x32\x1c.heihachi.v1.MusicalAnalysis\x12\x14\n\x0c\x63ontent_hash\x18\x06 \x01(\t\x12\x18\n\x10pipeline_version\x18\x07 \x01(\t\x12/\n\x0bingested_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x05\x65xtra\x18\t \x01(\x0b\x32\x17.google.protobuf.Struct\x12,\n\x08\x65motions\x18\n \x01(\x0b\x32\x1a.heihachi.v1.EmotionScores\x12\'\n\x05\x64rums\x18\x0b \x01(\x0b\x32\x18.heihachi.v1.DrumSummary\"\xd4\x01\n\rEmotionScores\x12\x0f\n\x07\x61rousal\x18\x01 \x01(\x01\x12\x0f\n\x07valence\x18\x02 \x01(\x01\x12\x0e\n\x06\x65nergy\x18\x03 \x01(\x01\x12\x12\n\nbrightness\x18\x04 \x01(\x01\x12\x0f\n\x07tension\x18\x05 \x01(\x01\x12\x0e\n\x06warmth\x18\x06 \x01(\x01\x12\x0e\n\x06groove\x18\x07 \x01(\x01\x12\x12\n\naggression\x18\x08 \x01(\x01\x12\x12\n\natmosphere\x18\t \x01(\x01\x12\x12\n\nmelancholy\x18\n \x01(\x01\x12\x10\n\x08\x65uphoria\x18\x0b \x01(\x01\"\xe8\x01\n\x0b\x44rumSummary\x12\x44\n\x0fhits_per_second\x18\x01 \x03(\x0b\x32+.heihachi.v1.DrumSummary.HitsPerSecondEntry\x12\x0f\n\x07pattern\x18\x02 \x01(\t\x12\x17\n\x0f\x61men_similarity\x18\x03 \x01(\x01\x12\r\n\x05swing\x18\x04 \x01(\x01\x12\x13\n\x0bsyncopation\x18\x05 \x01(\x01\x12\x0f\n\x07\x64\x65nsity\x18\x06 \x01(\x01\x1a\x34\n\x12HitsPerSecondEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"@\n\x0bTrackVector\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x14\n\x0cstandardized\x18\x02 \x03(\x02\x12\x0b\n\x03raw\x18\x03 \x03(\x02\"O\n\nTempoRange\x12\x0f\n\x07min_bpm\x18\x01 \x01(\x01\x12\x14\n\x07max_bpm\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\x0e\n\x06strict\x18\x03 \x01(\x08\x42\n\n\x08_max_bpm\"<\n\rDurationRange\x12\r\n\x05min_s\x18\x01 \x01(\x01\x12\x12\n\x05max_s\x18\x02 \x01(\x01H\x00\x88\x01\x01\x42\x08\n\x06_max_s\"\xa9\x01\n\rSearchFilters\x12&\n\x05tempo\x18\x01 \x01(\x0b\x32\x17.heihachi.v1.TempoRange\x12\x16\n\x0e\x63ompatible_key\x18\x02 \x01(\t\x12\x0c\n\x04keys\x18\x03 \x03(\t\x12,\n\x08\x64uration\x18\x04 \x01(\x0b\x32\x1a.heihachi.v1.DurationRange\x12\x0c\n\x04tags\x18\x05 \x03(\t\x12\x0e\n\x06genres\x18\x06 \x03(\t\"F\n\tDiversity\x12\x17\n\nmmr_lambda\x18\x01 \x01(\x01H\x00\x88\x01\x01\x12\x11\n\tpool_size\x18\x02 \x01(\rB\r\n\x0b_mmr_lambda\"\x93\x01\n\rSearchOptions\x12\t\n\x01k\x18\x01 \x01(\r\x12+\n\x07\x66ilters\x18\x02 \x01(\x0b\x32\x1a.heihachi.v1.SearchFilters\x12)\n\tdiversity\x18\x03 \x01(\x0b\x32\x16.heihachi.v1.Diversity\x12\x0e\n\x06\x66\x61mily\x18\x04 \x01(\t\x12\x0f\n\x07\x65xplain\x18\x05 \x01(\x08\"?\n\x18\x46\x65\x61tureGroupContribution\x12\r\n\x05group\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontribution\x18\x02 \x01(\x01\"[\n\x13\x43onceptContribution\x12\x0f\n\x07\x63oncept\x18\x01 \x01(\t\x12\x0e\n\x06weight\x18\x02 \x01(\x01\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x14\n\x0c\x63ontribution\x18\x04 \x01(\x01\"\x93\x01\n\x0b\x45xplanation\x12\x35\n\x06groups\x18\x01 \x03(\x0b\x32%.heihachi.v1.FeatureGroupContribution\x12\x32\n\x08\x63oncepts\x18\x02 \x03(\x0b\x32 .heihachi.v1.ConceptContribution\x12\x19\n\x11\x63lap_contribution\x18\x03 \x01(\x01\"t\n\x03Hit\x12!\n\x05track\x18\x01 \x01(\x0b\x32\x12.heihachi.v1.Track\x12\r\n\x05score\x18\x02 \x01(\x01\x12\x0c\n\x04rank\x18\x03 \x01(\r\x12-\n\x0b\x65xplanation\x18\x04 \x01(\x0b\x32\x18.heihachi.v1.Explanation\"^\n\x0bTextConcept\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05group\x18\x02 \x01(\t\x12\x0e\n\x06weight\x18\x03 \x01(\x01\x12\x0e\n\x06phrase\x18\x04 \x01(\t\x12\x12\n\nsimilarity\x18\x05 \x01(\x01\"u\n\x0fTextConstraints\x12&\n\x05tempo\x18\x01 \x01(\x0b\x32\x17.heihachi.v1.TempoRange\x12\x0c\n\x04keys\x18\x02 \x03(\t\x12,\n\x08\x64uration\x18\x03 \x01(\x0b\x32\x1a.heihachi.v1.DurationRange\"\x8e\x01\n\x0cTextAnalysis\x12\r\n\x05query\x18\x01 \x01(\t\x12*\n\x08\x63oncepts\x18\x02 \x03(\x0b\x32\x18.heihachi.v1.TextConcept\x12\x31\n\x0b\x63onstraints\x18\x03 \x01(\x0b\x32\x1c.heihachi.v1.TextConstraints\x12\x10\n\x08unparsed\x18\x04 \x03(\t\"\xaf\x01\n\x0eIngestProgress\x12\x14\n\x0c\x66iles_queued\x18\x01 \x01(\r\x12\x12\n\nfiles_done\x18\x02 \x01(\r\x12\x10\n\x08ingested\x18\x03 \x01(\r\x12\x0f\n\x07skipped\x18\x04 \x01(\r\x12\x0e\n\x06\x66\x61iled\x18\x05 \x01(\r\x12\x15\n\raudio_seconds\x18\x06 \x01(\x01\x12\x11\n\telapsed_s\x18\x07 \x01(\x01\x12\x16\n\x0e\x62ytes_received\x18\x08 \x01(\x04\"\x1c\n\nFileQueued\x12\x0e\n\x06source\x18\x01 \x01(\t\"\xc3\x01\n\nFileResult\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\'\n\x06status\x18\x02 \x01(\x0e\x32\x17.heihachi.v1.FileStatus\x12\x10\n\x08track_id\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x12\n\nerror_type\x18\x05 \x01(\t\x12\x12\n\nerror_code\x18\x06 \x01(\t\x12!\n\x05track\x18\x07 \x01(\x0b\x32\x12.heihachi.v1.Track\x12\x0f\n\x07seconds\x18\x08 \x01(\x01\"c\n\rIngestSummary\x12\x0f\n\x07seconds\x18\x01 \x01(\x01\x12\x17\n\x0frealtime_factor\x18\x02 \x01(\x01\x12\x17\n\x0ftracks_in_index\x18\x03 \x01(\x04\x12\x0f\n\x07workers\x18\x04 \x01(\r*K\n\x07KeyMode\x12\x18\n\x14KEY_MODE_UNSPECIFIED\x10\x00\x12\x12\n\x0eKEY_MODE_MAJOR\x10\x01\x12\x12\n\x0eKEY_MODE_MINOR\x10\x02*t\n\nFileStatus\x12\x1b\n\x17\x46ILE_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14\x46ILE_STATUS_INGESTED\x10\x01\x12\x17\n\x13\x46ILE_STATUS_SKIPPED\x10\x02\x12\x16\n\x12\x46ILE_STATUS_FAILED\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'heihachi.v1.types_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_KEYMODE']._serialized_start=2138
-  _globals['_KEYMODE']._serialized_end=2213
-  _globals['_FILESTATUS']._serialized_start=2215
-  _globals['_FILESTATUS']._serialized_end=2331
+  _globals['_DRUMSUMMARY_HITSPERSECONDENTRY']._loaded_options = None
+  _globals['_DRUMSUMMARY_HITSPERSECONDENTRY']._serialized_options = b'8\001'
+  _globals['_KEYMODE']._serialized_start=3208
+  _globals['_KEYMODE']._serialized_end=3283
+  _globals['_FILESTATUS']._serialized_start=3285
+  _globals['_FILESTATUS']._serialized_end=3401
   _globals['_TRACKMETADATA']._serialized_start=103
   _globals['_TRACKMETADATA']._serialized_end=194
   _globals['_AUDIOPROPERTIES']._serialized_start=196
@@ -44,31 +46,45 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MUSICALANALYSIS']._serialized_start=290
   _globals['_MUSICALANALYSIS']._serialized_end=455
   _globals['_TRACK']._serialized_start=458
-  _globals['_TRACK']._serialized_end=773
-  _globals['_TRACKVECTOR']._serialized_start=775
-  _globals['_TRACKVECTOR']._serialized_end=839
-  _globals['_TEMPORANGE']._serialized_start=841
-  _globals['_TEMPORANGE']._serialized_end=920
-  _globals['_DURATIONRANGE']._serialized_start=922
-  _globals['_DURATIONRANGE']._serialized_end=982
-  _globals['_SEARCHFILTERS']._serialized_start=985
-  _globals['_SEARCHFILTERS']._serialized_end=1154
-  _globals['_DIVERSITY']._serialized_start=1156
-  _globals['_DIVERSITY']._serialized_end=1226
-  _globals['_SEARCHOPTIONS']._serialized_start=1229
-  _globals['_SEARCHOPTIONS']._serialized_end=1376
-  _globals['_FEATUREGROUPCONTRIBUTION']._serialized_start=1378
-  _globals['_FEATUREGROUPCONTRIBUTION']._serialized_end=1441
-  _globals['_EXPLANATION']._serialized_start=1443
-  _globals['_EXPLANATION']._serialized_end=1511
-  _globals['_HIT']._serialized_start=1513
-  _globals['_HIT']._serialized_end=1629
-  _globals['_INGESTPROGRESS']._serialized_start=1632
-  _globals['_INGESTPROGRESS']._serialized_end=1807
-  _globals['_FILEQUEUED']._serialized_start=1809
-  _globals['_FILEQUEUED']._serialized_end=1837
-  _globals['_FILERESULT']._serialized_start=1840
-  _globals['_FILERESULT']._serialized_end=2035
-  _globals['_INGESTSUMMARY']._serialized_start=2037
-  _globals['_INGESTSUMMARY']._serialized_end=2136
+  _globals['_TRACK']._serialized_end=860
+  _globals['_EMOTIONSCORES']._serialized_start=863
+  _globals['_EMOTIONSCORES']._serialized_end=1075
+  _globals['_DRUMSUMMARY']._serialized_start=1078
+  _globals['_DRUMSUMMARY']._serialized_end=1310
+  _globals['_DRUMSUMMARY_HITSPERSECONDENTRY']._serialized_start=1258
+  _globals['_DRUMSUMMARY_HITSPERSECONDENTRY']._serialized_end=1310
+  _globals['_TRACKVECTOR']._serialized_start=1312
+  _globals['_TRACKVECTOR']._serialized_end=1376
+  _globals['_TEMPORANGE']._serialized_start=1378
+  _globals['_TEMPORANGE']._serialized_end=1457
+  _globals['_DURATIONRANGE']._serialized_start=1459
+  _globals['_DURATIONRANGE']._serialized_end=1519
+  _globals['_SEARCHFILTERS']._serialized_start=1522
+  _globals['_SEARCHFILTERS']._serialized_end=1691
+  _globals['_DIVERSITY']._serialized_start=1693
+  _globals['_DIVERSITY']._serialized_end=1763
+  _globals['_SEARCHOPTIONS']._serialized_start=1766
+  _globals['_SEARCHOPTIONS']._serialized_end=1913
+  _globals['_FEATUREGROUPCONTRIBUTION']._serialized_start=1915
+  _globals['_FEATUREGROUPCONTRIBUTION']._serialized_end=1978
+  _globals['_CONCEPTCONTRIBUTION']._serialized_start=1980
+  _globals['_CONCEPTCONTRIBUTION']._serialized_end=2071
+  _globals['_EXPLANATION']._serialized_start=2074
+  _globals['_EXPLANATION']._serialized_end=2221
+  _globals['_HIT']._serialized_start=2223
+  _globals['_HIT']._serialized_end=2339
+  _globals['_TEXTCONCEPT']._serialized_start=2341
+  _globals['_TEXTCONCEPT']._serialized_end=2435
+  _globals['_TEXTCONSTRAINTS']._serialized_start=2437
+  _globals['_TEXTCONSTRAINTS']._serialized_end=2554
+  _globals['_TEXTANALYSIS']._serialized_start=2557
+  _globals['_TEXTANALYSIS']._serialized_end=2699
+  _globals['_INGESTPROGRESS']._serialized_start=2702
+  _globals['_INGESTPROGRESS']._serialized_end=2877
+  _globals['_FILEQUEUED']._serialized_start=2879
+  _globals['_FILEQUEUED']._serialized_end=2907
+  _globals['_FILERESULT']._serialized_start=2910
+  _globals['_FILERESULT']._serialized_end=3105
+  _globals['_INGESTSUMMARY']._serialized_start=3107
+  _globals['_INGESTSUMMARY']._serialized_end=3206
 # @@protoc_insertion_point(module_scope)

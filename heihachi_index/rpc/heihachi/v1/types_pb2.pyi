@@ -76,7 +76,7 @@ class MusicalAnalysis(_message.Message):
     def __init__(self, tempo_bpm: _Optional[float] = ..., tempo_confidence: _Optional[float] = ..., beats: _Optional[int] = ..., key: _Optional[str] = ..., camelot: _Optional[str] = ..., mode: _Optional[_Union[KeyMode, str]] = ..., key_strength: _Optional[float] = ...) -> None: ...
 
 class Track(_message.Message):
-    __slots__ = ("track_id", "path", "metadata", "audio", "analysis", "content_hash", "pipeline_version", "ingested_at", "extra")
+    __slots__ = ("track_id", "path", "metadata", "audio", "analysis", "content_hash", "pipeline_version", "ingested_at", "extra", "emotions", "drums")
     TRACK_ID_FIELD_NUMBER: _ClassVar[int]
     PATH_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
@@ -86,6 +86,8 @@ class Track(_message.Message):
     PIPELINE_VERSION_FIELD_NUMBER: _ClassVar[int]
     INGESTED_AT_FIELD_NUMBER: _ClassVar[int]
     EXTRA_FIELD_NUMBER: _ClassVar[int]
+    EMOTIONS_FIELD_NUMBER: _ClassVar[int]
+    DRUMS_FIELD_NUMBER: _ClassVar[int]
     track_id: str
     path: str
     metadata: TrackMetadata
@@ -95,7 +97,58 @@ class Track(_message.Message):
     pipeline_version: str
     ingested_at: _timestamp_pb2.Timestamp
     extra: _struct_pb2.Struct
-    def __init__(self, track_id: _Optional[str] = ..., path: _Optional[str] = ..., metadata: _Optional[_Union[TrackMetadata, _Mapping]] = ..., audio: _Optional[_Union[AudioProperties, _Mapping]] = ..., analysis: _Optional[_Union[MusicalAnalysis, _Mapping]] = ..., content_hash: _Optional[str] = ..., pipeline_version: _Optional[str] = ..., ingested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extra: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    emotions: EmotionScores
+    drums: DrumSummary
+    def __init__(self, track_id: _Optional[str] = ..., path: _Optional[str] = ..., metadata: _Optional[_Union[TrackMetadata, _Mapping]] = ..., audio: _Optional[_Union[AudioProperties, _Mapping]] = ..., analysis: _Optional[_Union[MusicalAnalysis, _Mapping]] = ..., content_hash: _Optional[str] = ..., pipeline_version: _Optional[str] = ..., ingested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extra: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., emotions: _Optional[_Union[EmotionScores, _Mapping]] = ..., drums: _Optional[_Union[DrumSummary, _Mapping]] = ...) -> None: ...
+
+class EmotionScores(_message.Message):
+    __slots__ = ("arousal", "valence", "energy", "brightness", "tension", "warmth", "groove", "aggression", "atmosphere", "melancholy", "euphoria")
+    AROUSAL_FIELD_NUMBER: _ClassVar[int]
+    VALENCE_FIELD_NUMBER: _ClassVar[int]
+    ENERGY_FIELD_NUMBER: _ClassVar[int]
+    BRIGHTNESS_FIELD_NUMBER: _ClassVar[int]
+    TENSION_FIELD_NUMBER: _ClassVar[int]
+    WARMTH_FIELD_NUMBER: _ClassVar[int]
+    GROOVE_FIELD_NUMBER: _ClassVar[int]
+    AGGRESSION_FIELD_NUMBER: _ClassVar[int]
+    ATMOSPHERE_FIELD_NUMBER: _ClassVar[int]
+    MELANCHOLY_FIELD_NUMBER: _ClassVar[int]
+    EUPHORIA_FIELD_NUMBER: _ClassVar[int]
+    arousal: float
+    valence: float
+    energy: float
+    brightness: float
+    tension: float
+    warmth: float
+    groove: float
+    aggression: float
+    atmosphere: float
+    melancholy: float
+    euphoria: float
+    def __init__(self, arousal: _Optional[float] = ..., valence: _Optional[float] = ..., energy: _Optional[float] = ..., brightness: _Optional[float] = ..., tension: _Optional[float] = ..., warmth: _Optional[float] = ..., groove: _Optional[float] = ..., aggression: _Optional[float] = ..., atmosphere: _Optional[float] = ..., melancholy: _Optional[float] = ..., euphoria: _Optional[float] = ...) -> None: ...
+
+class DrumSummary(_message.Message):
+    __slots__ = ("hits_per_second", "pattern", "amen_similarity", "swing", "syncopation", "density")
+    class HitsPerSecondEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    HITS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    PATTERN_FIELD_NUMBER: _ClassVar[int]
+    AMEN_SIMILARITY_FIELD_NUMBER: _ClassVar[int]
+    SWING_FIELD_NUMBER: _ClassVar[int]
+    SYNCOPATION_FIELD_NUMBER: _ClassVar[int]
+    DENSITY_FIELD_NUMBER: _ClassVar[int]
+    hits_per_second: _containers.ScalarMap[str, float]
+    pattern: str
+    amen_similarity: float
+    swing: float
+    syncopation: float
+    density: float
+    def __init__(self, hits_per_second: _Optional[_Mapping[str, float]] = ..., pattern: _Optional[str] = ..., amen_similarity: _Optional[float] = ..., swing: _Optional[float] = ..., syncopation: _Optional[float] = ..., density: _Optional[float] = ...) -> None: ...
 
 class TrackVector(_message.Message):
     __slots__ = ("family", "standardized", "raw")
@@ -171,11 +224,27 @@ class FeatureGroupContribution(_message.Message):
     contribution: float
     def __init__(self, group: _Optional[str] = ..., contribution: _Optional[float] = ...) -> None: ...
 
+class ConceptContribution(_message.Message):
+    __slots__ = ("concept", "weight", "score", "contribution")
+    CONCEPT_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTION_FIELD_NUMBER: _ClassVar[int]
+    concept: str
+    weight: float
+    score: float
+    contribution: float
+    def __init__(self, concept: _Optional[str] = ..., weight: _Optional[float] = ..., score: _Optional[float] = ..., contribution: _Optional[float] = ...) -> None: ...
+
 class Explanation(_message.Message):
-    __slots__ = ("groups",)
+    __slots__ = ("groups", "concepts", "clap_contribution")
     GROUPS_FIELD_NUMBER: _ClassVar[int]
+    CONCEPTS_FIELD_NUMBER: _ClassVar[int]
+    CLAP_CONTRIBUTION_FIELD_NUMBER: _ClassVar[int]
     groups: _containers.RepeatedCompositeFieldContainer[FeatureGroupContribution]
-    def __init__(self, groups: _Optional[_Iterable[_Union[FeatureGroupContribution, _Mapping]]] = ...) -> None: ...
+    concepts: _containers.RepeatedCompositeFieldContainer[ConceptContribution]
+    clap_contribution: float
+    def __init__(self, groups: _Optional[_Iterable[_Union[FeatureGroupContribution, _Mapping]]] = ..., concepts: _Optional[_Iterable[_Union[ConceptContribution, _Mapping]]] = ..., clap_contribution: _Optional[float] = ...) -> None: ...
 
 class Hit(_message.Message):
     __slots__ = ("track", "score", "rank", "explanation")
@@ -188,6 +257,42 @@ class Hit(_message.Message):
     rank: int
     explanation: Explanation
     def __init__(self, track: _Optional[_Union[Track, _Mapping]] = ..., score: _Optional[float] = ..., rank: _Optional[int] = ..., explanation: _Optional[_Union[Explanation, _Mapping]] = ...) -> None: ...
+
+class TextConcept(_message.Message):
+    __slots__ = ("name", "group", "weight", "phrase", "similarity")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    PHRASE_FIELD_NUMBER: _ClassVar[int]
+    SIMILARITY_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    group: str
+    weight: float
+    phrase: str
+    similarity: float
+    def __init__(self, name: _Optional[str] = ..., group: _Optional[str] = ..., weight: _Optional[float] = ..., phrase: _Optional[str] = ..., similarity: _Optional[float] = ...) -> None: ...
+
+class TextConstraints(_message.Message):
+    __slots__ = ("tempo", "keys", "duration")
+    TEMPO_FIELD_NUMBER: _ClassVar[int]
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    tempo: TempoRange
+    keys: _containers.RepeatedScalarFieldContainer[str]
+    duration: DurationRange
+    def __init__(self, tempo: _Optional[_Union[TempoRange, _Mapping]] = ..., keys: _Optional[_Iterable[str]] = ..., duration: _Optional[_Union[DurationRange, _Mapping]] = ...) -> None: ...
+
+class TextAnalysis(_message.Message):
+    __slots__ = ("query", "concepts", "constraints", "unparsed")
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    CONCEPTS_FIELD_NUMBER: _ClassVar[int]
+    CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
+    UNPARSED_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    concepts: _containers.RepeatedCompositeFieldContainer[TextConcept]
+    constraints: TextConstraints
+    unparsed: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, query: _Optional[str] = ..., concepts: _Optional[_Iterable[_Union[TextConcept, _Mapping]]] = ..., constraints: _Optional[_Union[TextConstraints, _Mapping]] = ..., unparsed: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class IngestProgress(_message.Message):
     __slots__ = ("files_queued", "files_done", "ingested", "skipped", "failed", "audio_seconds", "elapsed_s", "bytes_received")
