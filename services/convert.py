@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +12,7 @@ from heihachi_index.index import DEFAULT_FAMILY, Filter
 from heihachi_index.pipeline.analyze import Analysis, Failed, Skipped
 from heihachi_index.rpc import types_pb2 as pb
 from heihachi_index.rpc.convert import track_to_proto
-from heihachi_index.search import Hit, SearchFilters
+from heihachi_index.search import SearchFilters
 from services.errors import RpcError
 from services.jobs import ClipFeatures
 
@@ -98,42 +97,6 @@ def search_args(options: pb.SearchOptions) -> SearchArgs:
             pool = div.pool_size
     return SearchArgs(k=k, filters=search_filters(options.filters) if options.HasField("filters") else None,
                       mmr=mmr, pool=pool, family=options.family or DEFAULT_FAMILY, explain=options.explain)
-
-
-class TrackCache:
-    """Track messages of recent hits, keyed by track id and write time (``ingested_at``), so a
-    rewritten track never comes back stale; least recently used entries go first.
-
-    Turning a payload into a message costs about as much as a third of the search itself.
-    """
-
-    def __init__(self, size: int = 20_000) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, Any], pb.Track] = OrderedDict()
-
-    def get(self, track_id: str, payload: dict) -> pb.Track:
-        key = (track_id, payload.get("ingested_at"))
-        msg = self._items.get(key)
-        if msg is None:
-            msg = self._items[key] = track_to_proto(payload, track_id)
-            if len(self._items) > self.size:
-                self._items.popitem(last=False)
-        else:
-            self._items.move_to_end(key)
-        return msg
-
-
-def hit_to_proto(hit: Hit, rank: int, cache: TrackCache | None = None) -> pb.Hit:
-    track = cache.get(hit.track_id, hit.payload) if cache is not None else track_to_proto(hit.payload, hit.track_id)
-    msg = pb.Hit(track=track, score=float(hit.score), rank=rank)
-    if hit.explanation is not None:
-        groups = sorted(hit.explanation.items(), key=lambda kv: -kv[1])
-        msg.explanation.groups.extend(pb.FeatureGroupContribution(group=g, contribution=float(v)) for g, v in groups)
-    return msg
-
-
-def hits_to_proto(hits: list[Hit], cache: TrackCache | None = None) -> list[pb.Hit]:
-    return [hit_to_proto(h, rank, cache) for rank, h in enumerate(hits, 1)]
 
 
 def clip_analysis(clip: ClipFeatures) -> pb.MusicalAnalysis:

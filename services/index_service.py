@@ -100,6 +100,7 @@ class IndexService(ipb_grpc.IndexServiceServicer):
         track_id = parse_track_id(request.track_id)
         index = self.state.index
         removed = await self.state.write(index.delete, [track_id])
+        self.state.tracks.drop([track_id])
         if not removed:
             raise RpcError(grpc.StatusCode.NOT_FOUND, f"track {track_id} is not in the index")
         self.state.known.remove(track_id)

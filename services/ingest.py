@@ -174,6 +174,7 @@ class IngestJob:
             if isinstance(result, Analysis):
                 payload = {**result.payload, "path": source, **_overrides(metadata)}
                 await self.state.write(self.state.index.upsert, [Track(result.track_id, result.vectors, payload)])
+                self.state.tracks.drop([result.track_id])
                 self.state.known.add(result.track_id, payload.get("content_hash"))
             elif isinstance(result, Failed) and spooled:
                 result = Failed(source, result.reason.replace(path, source), result.error)

@@ -9,7 +9,7 @@ from heihachi_index.rpc import search_service_pb2 as spb
 from heihachi_index.rpc import search_service_pb2_grpc as spb_grpc
 from heihachi_index.search import similar
 from services.auth import Scope
-from services.convert import clip_analysis, hits_to_proto, search_args
+from services.convert import clip_analysis, search_args
 from services.errors import RpcError
 from services.guard import rpc
 from services.index_service import parse_track_id
@@ -27,8 +27,8 @@ class SearchService(spb_grpc.SearchServiceServicer):
     async def SearchSimilar(self, request: spb.SearchSimilarRequest, context) -> spb.SearchSimilarResponse:
         track_id = parse_track_id(request.track_id)
         args = search_args(request.options)
-        hits = await self.state.read(similar, self.state.index, track_id, **args.kwargs())
-        return spb.SearchSimilarResponse(hits=hits_to_proto(hits, self.state.track_cache))
+        hits = await self.state.read(similar, self.state.index, track_id, payloads=False, **args.kwargs())
+        return spb.SearchSimilarResponse(hits=self.state.tracks.hits(hits))
 
     @rpc(Scope.READ)
     async def SearchAudio(self, request_iterator, context) -> spb.SearchAudioResponse:
@@ -41,8 +41,8 @@ class SearchService(spb_grpc.SearchServiceServicer):
             except (AudioError, FeatureError) as exc:
                 reason = str(exc).replace(str(upload.path), upload.source)
                 raise RpcError(grpc.StatusCode.INVALID_ARGUMENT, f"not usable audio: {reason}") from None
-            hits = await self.state.read(similar, self.state.index, clip.vector, **args.kwargs())
-            return spb.SearchAudioResponse(hits=hits_to_proto(hits, self.state.track_cache),
+            hits = await self.state.read(similar, self.state.index, clip.vector, payloads=False, **args.kwargs())
+            return spb.SearchAudioResponse(hits=self.state.tracks.hits(hits),
                                            query_analysis=clip_analysis(clip), query_duration_s=clip.duration)
         finally:
             spool.cleanup()

@@ -25,6 +25,7 @@ from services.metrics import Metrics
 from services.paths import AllowedRoots
 from services.search_service import SearchService
 from services.state import AppState
+from services.tracks import TrackMessages
 from services.workers import WorkerPool
 
 log = get_logger(__name__)
@@ -95,13 +96,14 @@ class Server:
         credentials = server_credentials(cfg.tls_cert, cfg.tls_key)
         index = await asyncio.to_thread(TrackIndex.open, self.config)
         try:
-            known = await asyncio.to_thread(self._load, index)
+            known, tracks = await asyncio.to_thread(self._load, index)
             metrics = Metrics()
             metrics.tracks.set(len(known))
             self.state = AppState(config=self.config, index=index, workers=WorkerPool(cfg.workers, self.config.audio,
                                                                                       self.config.features),
                                   known=known, auth=auth, roots=AllowedRoots(cfg.allowed_roots), metrics=metrics,
-                                  index_threads=ThreadPoolExecutor(INDEX_THREADS, thread_name_prefix="index"))
+                                  index_threads=ThreadPoolExecutor(INDEX_THREADS, thread_name_prefix="index"),
+                                  tracks=tracks)
             await self._listen(credentials)
         except BaseException:
             await asyncio.to_thread(index.close)
@@ -117,11 +119,14 @@ class Server:
                                    "workers": self.state.workers.size, "auth": not auth.disabled})
 
     @staticmethod
-    def _load(index: TrackIndex) -> KnownTracks:
-        """Build FAISS and the catalog before the first search, and read what is already there."""
+    def _load(index: TrackIndex) -> tuple[KnownTracks, TrackMessages]:
+        """Build FAISS, the catalog and the track messages before the first search, and read what is
+        already there."""
+        tracks = TrackMessages(index)
         if index.count():
             index.faiss_index()
-        return KnownTracks().load(index)
+            tracks.warm()
+        return KnownTracks().load(index), tracks
 
     async def _listen(self, credentials: grpc.ServerCredentials | None) -> None:
         cfg = self.config.server

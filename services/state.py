@@ -11,10 +11,10 @@ from typing import Any, Callable, TypeVar
 from heihachi_index.config import Config
 from heihachi_index.index import TrackIndex
 from services.auth import Authenticator
-from services.convert import TrackCache
 from services.known import KnownTracks
 from services.metrics import Metrics
 from services.paths import AllowedRoots
+from services.tracks import TrackMessages
 from services.workers import WorkerPool
 
 T = TypeVar("T")
@@ -41,7 +41,7 @@ class AppState:
     active_ingests: int = 0
     ingest_jobs: set[asyncio.Event] = field(default_factory=set)
     writes_in_flight: int = 0
-    track_cache: TrackCache = field(default_factory=TrackCache)
+    tracks: TrackMessages | None = None  # set at start: needs the index
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking index call on the index threads."""

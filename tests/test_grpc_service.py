@@ -200,6 +200,9 @@ def test_search_similar_matches_the_library(server, reader, ingested):
         assert [h.rank for h in remote] == list(range(1, len(remote) + 1))
         assert all(abs(r.score - h.score) < 1e-5 for r, h in zip(remote, local, strict=True))
         assert track_id not in {h.track_id for h in remote}
+        for r, h in zip(remote, local, strict=True):  # the server's track table says what the store says
+            assert {k: r.payload[k] for k in ("path", "tempo", "key", "duration")} == \
+                {k: h.payload[k] for k in ("path", "tempo", "key", "duration")}
     explained = reader.search_similar(track_id, k=3, explain=True)
     assert all(abs(sum(h.explanation.values()) - h.score) < 1e-4 for h in explained)
     assert set(explained[0].explanation) == {"timbre", "harmony", "spectral", "rhythm_energy", "mel", "edm"}
@@ -371,8 +374,12 @@ def test_delete_track(client, reader, roots, ingested):
     with pytest.raises(RemoteError) as err:
         reader.search_similar(track_id)
     assert _code(err) == Code.NOT_FOUND
-    again = client.ingest([roots / "main" / ingested[0].ingested[-1]["path"]])  # known no more: stored again
+    name = Path(ingested[0].ingested[-1]["path"]).name
+    again = client.ingest([roots / "main" / name], metadata={name: {"title": "Back again"}})  # stored again
     assert [row["track_id"] for row in again.ingested] == [track_id]
+    other = ingested[0].ingested[0]["track_id"]
+    hits = {h.track_id: h for h in reader.search_similar(other, k=50)}
+    assert hits[track_id].payload["title"] == "Back again"  # not the deleted track's message
 
 
 def _scrape(server) -> str:

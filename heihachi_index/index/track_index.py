@@ -24,7 +24,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -395,6 +395,17 @@ class TrackIndex:
     def payloads(self, track_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         with self._lock:
             return {r.track_id: r.payload for r in self.store.retrieve(list(track_ids))}
+
+    def iter_payloads(self, *, page_size: int = 1024) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(track_id, payload)`` of every point, a page at a time (the lock is held per page only)."""
+        offset: str | None = None
+        while True:
+            with self._lock:
+                page, offset = self.store.scroll(None, limit=page_size, offset=offset, with_payload=True)
+            for rec in page:
+                yield rec.track_id, rec.payload
+            if offset is None:
+                return
 
     # ------------------------------------------------------------------ FAISS
     def catalog(self) -> Catalog:

@@ -31,7 +31,7 @@ def _mmr_lambda(mmr: float | bool | None) -> float | None:
 def similar(index: TrackIndex, query: Query, k: int = 10, *, family: str = DEFAULT_FAMILY,
             filters: SearchFilters | Filter | None = None, mmr: float | bool | None = None, pool: int | None = None,
             explain: bool = False, exclude_self: bool = True, backend: str = "faiss", exact: bool | None = None,
-            featurize: Featurizer | Mapping[str, Featurizer] | None = None) -> list[Hit]:
+            featurize: Featurizer | Mapping[str, Featurizer] | None = None, payloads: bool = True) -> list[Hit]:
     """Tracks most similar to ``query`` by cosine similarity of standardised vectors.
 
     Parameters
@@ -61,6 +61,9 @@ def similar(index: TrackIndex, query: Query, k: int = 10, *, family: str = DEFAU
         Force exact search.
     featurize : callable, optional
         Overrides ``index.featurize`` for audio-file queries.
+    payloads : bool
+        Read the hits' payloads from the store (``False``: empty payloads, for callers that keep
+        their own copy, like the server).
 
     Returns
     -------
@@ -83,6 +86,6 @@ def similar(index: TrackIndex, query: Query, k: int = 10, *, family: str = DEFAU
         chosen = [cands[i] for i in mmr_select(q.vector, np.stack([c.vector for c in cands]), k, lam)]
     else:
         chosen = cands[:k]
-    payloads = index.payloads([c.track_id for c in chosen])
-    return [Hit(c.track_id, c.score, payloads.get(c.track_id, {}),
+    stored = index.payloads([c.track_id for c in chosen]) if payloads else {}
+    return [Hit(c.track_id, c.score, stored.get(c.track_id, {}),
                 explain_pair(q.vector, c.vector) if explained else None) for c in chosen]
