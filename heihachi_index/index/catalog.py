@@ -32,6 +32,7 @@ class Catalog:
         self._values: dict[str, list[Any]] = {f: [] for f in self.fields}
         self._numeric: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}
         self._keyword: dict[str, dict[Any, np.ndarray]] = {}
+        self.generation = 0  # bumped by every change: caches built from the catalog compare it
 
     # ---------------------------------------------------------------- updates
     def __len__(self) -> int:
@@ -71,6 +72,7 @@ class Catalog:
             self._values[f][slot] = None if value is MISSING else value
         self._numeric.clear()
         self._keyword.clear()
+        self.generation += 1
         return slot
 
     def remove(self, track_id: str) -> int | None:
@@ -83,6 +85,7 @@ class Catalog:
             self._values[f][slot] = None
         self._numeric.clear()
         self._keyword.clear()
+        self.generation += 1
         return slot
 
     # ------------------------------------------------------------------ masks
