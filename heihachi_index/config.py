@@ -57,6 +57,7 @@ class IndexConfig:
 @dataclass
 class IngestConfig:
     workers: int = 0
+    drums: bool = True
 
 
 @dataclass

@@ -119,6 +119,44 @@ def demo_queries(client: Client, corpus: Path, truth_by_path: dict) -> None:
               f"(uploaded; heard as {found.tempo:.1f} BPM, {found.key}):", found.hits, truth_by_path)
     found = client.search_audio(clip, k=5, mmr=0.5, explain=True)
     show_hits("the same clip, diversified with MMR (lambda 0.5):", found.hits, truth_by_path)
+    demo_meaning(client, clip, truth_by_path)
+
+
+def demo_meaning(client: Client, clip: Path, truth_by_path: dict) -> None:
+    """Text search, text analysis, emotions and drums: SearchText, AnalyzeText, GetEmotions, AnalyzeDrums."""
+    for query in ("dark aggressive neurofunk with heavy bass", "calm liquid around 172 bpm, no vocals",
+                  "four on the floor techno", "ambient without drums"):
+        found = client.search_text(query, k=5)
+        understood = ", ".join(f"{c['name']} {c['weight']:+.2f}" for c in found.analysis["concepts"])
+        tempo = found.analysis["constraints"].get("tempo")
+        if tempo and (tempo.get("min_bpm") or tempo.get("max_bpm")):
+            understood += f"; tempo {tempo.get('min_bpm', 0):.0f}-{tempo.get('max_bpm', 0):.0f} BPM"
+        show_hits(f'text search "{query}" (understood: {understood}):', found.hits, truth_by_path)
+    phrase = "very gloomy rolling basslines in F minor, not too aggressive, xylofunk"
+    analysis = client.analyze_text(phrase)
+    print(f'\ntext analysis of "{phrase}":')
+    for c in analysis["concepts"]:
+        print(f'  {c["name"]:12s} {c["weight"]:+.2f}  from "{c["phrase"]}"')
+    print(f"  keys {analysis['constraints'].get('keys')}, not understood {analysis['unparsed']}")
+    emotions = client.get_emotions(clip)
+    print(f"\nemotions of {clip.name} (uploaded): " +
+          ", ".join(f"{k} {v:.2f}" for k, v in emotions.emotions.items()))
+    print("  top concepts: " + ", ".join(f"{k} {v:.2f}" for k, v in list(emotions.concepts.items())[:6]))
+    drums = client.analyze_drums(clip)
+    grid, pat = drums["grid"], drums["patterns"]
+    counts: dict[str, int] = {}
+    for hit in drums["hits"]:
+        counts[hit["label"]] = counts.get(hit["label"], 0) + 1
+    print(f"\ndrums of {clip.name}: {grid['tempo_bpm']:.1f} BPM, {len(grid['beats'])} beats, "
+          f"{len(pat['bars'])} bars, {len(drums['hits'])} hits ({', '.join(f'{k} {v}' for k, v in counts.items())})")
+    print(f"  pattern {pat['pattern']}, Amen similarity {pat['amen_similarity']:.2f}, swing {pat['swing']:+.3f}, "
+          f"syncopation {pat['syncopation']:.2f}")
+    bar = next((b for b in pat["bars"] if len(b["instruments"]) >= 2), None)
+    if bar is not None:
+        print(f"  bar {bar['index']} ({bar['pattern']}):")
+        for inst in bar["instruments"]:
+            cells = "".join("X" if v >= 0.66 else "x" if v > 0.33 else "." if v > 0 else "-" for v in inst["steps"])
+            print(f"    {inst['instrument']:>12s} |{cells[:4]}|{cells[4:8]}|{cells[8:12]}|{cells[12:]}|")
 
 
 if __name__ == "__main__":

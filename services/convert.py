@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 import grpc
 
@@ -13,6 +13,7 @@ from heihachi_index.pipeline.analyze import Analysis, Failed, Skipped
 from heihachi_index.rpc import types_pb2 as pb
 from heihachi_index.rpc.convert import track_to_proto
 from heihachi_index.search import SearchFilters
+from heihachi_index.search.text_lexicon import CONCEPT_GROUP
 from services.errors import RpcError
 from services.jobs import ClipFeatures
 
@@ -125,3 +126,45 @@ def error_code(error_type: str) -> str:
         return str(cls.code)
     return {"WorkerCrash": "worker_crash", "FeatureError": "features", "MemoryError": "out_of_memory",
             "PermissionDenied": "permission_denied", "MissingFileError": "missing"}.get(error_type, "error")
+
+
+def text_analysis_to_proto(analysis: Any) -> pb.TextAnalysis:
+    """A :class:`TextAnalysis` message from the library's ``TextAnalysis``."""
+    msg = pb.TextAnalysis(query=analysis.query, unparsed=list(analysis.unparsed))
+    for c in sorted(analysis.concepts, key=lambda c: -abs(c.weight)):
+        msg.concepts.add(name=c.name, group=CONCEPT_GROUP.get(c.name, ""), weight=float(c.weight),
+                         phrase=c.phrase, similarity=float(c.similarity))
+    cons = analysis.constraints
+    if cons.tempo is not None:
+        msg.constraints.tempo.min_bpm = float(cons.tempo.low or 0.0)
+        if cons.tempo.high is not None:
+            msg.constraints.tempo.max_bpm = float(cons.tempo.high)
+        msg.constraints.tempo.strict = not cons.tempo.half_double_time
+    msg.constraints.keys.extend(([cons.compatible_key] if cons.compatible_key else []) + list(cons.camelot_keys()))
+    if cons.duration is not None:
+        msg.constraints.duration.min_s = float(cons.duration.low or 0.0)
+        if cons.duration.high is not None:
+            msg.constraints.duration.max_s = float(cons.duration.high)
+    return msg
+
+
+def concept_explanation(explanation: Mapping[str, float], weights: Mapping[str, float],
+                        concepts: Mapping[str, Any] | None) -> pb.Explanation:
+    """The explanation of a text-search hit: each query concept's weight, the track's score for it and
+    its share of the hit's score; the CLAP part separately."""
+    msg = pb.Explanation(clap_contribution=float(explanation.get("clap", 0.0)))
+    concepts = concepts or {}
+    for name, share in sorted(explanation.items(), key=lambda kv: -abs(kv[1])):
+        if name == "clap":
+            continue
+        msg.concepts.add(concept=name, weight=float(weights.get(name, 0.0)),
+                         score=_number(concepts.get(name, 0.0)), contribution=float(share))
+    return msg
+
+
+def _number(value: Any) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return out if math.isfinite(out) else 0.0

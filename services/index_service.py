@@ -10,6 +10,7 @@ from pathlib import Path
 import grpc
 
 from heihachi_index import __version__
+from heihachi_index.embed.store import WindowStore
 from heihachi_index.features import PIPELINE_VERSION
 from heihachi_index.index import normalize_track_id
 from heihachi_index.rpc import index_service_pb2 as ipb
@@ -101,6 +102,8 @@ class IndexService(ipb_grpc.IndexServiceServicer):
         index = self.state.index
         removed = await self.state.write(index.delete, [track_id])
         self.state.tracks.drop([track_id])
+        if removed:
+            await self.state.call(WindowStore(self.state.config.data_dir).delete, track_id)
         if not removed:
             raise RpcError(grpc.StatusCode.NOT_FOUND, f"track {track_id} is not in the index")
         self.state.known.remove(track_id)

@@ -20,6 +20,7 @@ from heihachi_index.index import Track
 from heihachi_index.logs import get_logger
 from heihachi_index.pipeline.analyze import Analysis, Failed, Skipped, file_sha256
 from heihachi_index.pipeline.discover import discover
+from heihachi_index.pipeline.ingest import add_families
 from heihachi_index.rpc import index_service_pb2 as ipb
 from heihachi_index.rpc import types_pb2 as pb
 from services.convert import file_result
@@ -173,7 +174,11 @@ class IngestJob:
             payload = None
             if isinstance(result, Analysis):
                 payload = {**result.payload, "path": source, **_overrides(metadata)}
+                if result.families:
+                    await self.state.write(add_families, self.state.index, result)
                 await self.state.write(self.state.index.upsert, [Track(result.track_id, result.vectors, payload)])
+                if result.windows:
+                    await self.state.call(self.state.save_windows, result.track_id, result.windows)
                 self.state.tracks.drop([result.track_id])
                 self.state.known.add(result.track_id, payload.get("content_hash"))
             elif isinstance(result, Failed) and spooled:

@@ -1,4 +1,5 @@
-"""``heihachi.v1.SearchService``: SearchSimilar (by track id) and SearchAudio (an uploaded clip)."""
+"""``heihachi.v1.SearchService``: SearchSimilar (by track id), SearchAudio (an uploaded clip),
+SearchText and AnalyzeText (a description)."""
 from __future__ import annotations
 
 import grpc
@@ -8,8 +9,9 @@ from heihachi_index.features import FeatureError
 from heihachi_index.rpc import search_service_pb2 as spb
 from heihachi_index.rpc import search_service_pb2_grpc as spb_grpc
 from heihachi_index.search import similar
+from heihachi_index.search.text import analyze_text, search_text
 from services.auth import Scope
-from services.convert import clip_analysis, search_args
+from services.convert import clip_analysis, concept_explanation, search_args, text_analysis_to_proto
 from services.errors import RpcError
 from services.guard import rpc
 from services.index_service import parse_track_id
@@ -46,6 +48,30 @@ class SearchService(spb_grpc.SearchServiceServicer):
                                            query_analysis=clip_analysis(clip), query_duration_s=clip.duration)
         finally:
             spool.cleanup()
+
+    @rpc(Scope.READ)
+    async def SearchText(self, request: spb.SearchTextRequest, context) -> spb.SearchTextResponse:
+        args = search_args(request.options)
+        analysis = await self.state.call(self._analyze, request.query)
+        clap = await self.state.text_encoder()
+        kwargs = {"k": args.k, "filters": args.filters, "mmr": args.mmr, "explain": args.explain}
+        if args.pool:
+            kwargs["pool"] = args.pool
+        hits = await self.state.call(search_text, self.state.index, analysis, clap=clap, **kwargs)
+        weights = analysis.weights()
+        explain = lambda hit: concept_explanation(hit.explanation, weights, hit.payload.get("concepts"))  # noqa: E731
+        return spb.SearchTextResponse(hits=self.state.tracks.hits(hits, explain),
+                                      analysis=text_analysis_to_proto(analysis))
+
+    @rpc(Scope.READ)
+    async def AnalyzeText(self, request: spb.AnalyzeTextRequest, context) -> spb.AnalyzeTextResponse:
+        analysis = await self.state.call(self._analyze, request.query)
+        return spb.AnalyzeTextResponse(analysis=text_analysis_to_proto(analysis))
+
+    def _analyze(self, query: str):
+        if not query.strip():
+            raise RpcError(grpc.StatusCode.INVALID_ARGUMENT, "query: empty")
+        return analyze_text(query, model=self.state.config.embed.text_model)
 
     @staticmethod
     async def _receive(request_iterator, spool: Spool):

@@ -17,7 +17,10 @@ from grpc_reflection.v1alpha import reflection
 from heihachi_index.config import Config, ConfigError
 from heihachi_index.index import TrackIndex
 from heihachi_index.logs import get_logger
-from heihachi_index.rpc import index_service_pb2, index_service_pb2_grpc, search_service_pb2, search_service_pb2_grpc
+from heihachi_index.pipeline.analyze import AnalysisOptions
+from heihachi_index.rpc import (analysis_service_pb2, analysis_service_pb2_grpc, index_service_pb2,
+                                index_service_pb2_grpc, search_service_pb2, search_service_pb2_grpc)
+from services.analysis_service import AnalysisService
 from services.auth import Authenticator
 from services.index_service import IndexService
 from services.known import KnownTracks
@@ -32,6 +35,7 @@ log = get_logger(__name__)
 SERVICE_NAMES = (
     index_service_pb2.DESCRIPTOR.services_by_name["IndexService"].full_name,
     search_service_pb2.DESCRIPTOR.services_by_name["SearchService"].full_name,
+    analysis_service_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name,
 )
 INDEX_THREADS = 4
 
@@ -100,7 +104,8 @@ class Server:
             metrics = Metrics()
             metrics.tracks.set(len(known))
             self.state = AppState(config=self.config, index=index, workers=WorkerPool(cfg.workers, self.config.audio,
-                                                                                      self.config.features),
+                                                                                      self.config.features,
+                                                                                      AnalysisOptions.from_config(self.config)),
                                   known=known, auth=auth, roots=AllowedRoots(cfg.allowed_roots), metrics=metrics,
                                   index_threads=ThreadPoolExecutor(INDEX_THREADS, thread_name_prefix="index"),
                                   tracks=tracks)
@@ -133,6 +138,7 @@ class Server:
         server = grpc.aio.server(options=grpc_options(cfg.max_message_bytes))
         index_service_pb2_grpc.add_IndexServiceServicer_to_server(IndexService(self.state), server)
         search_service_pb2_grpc.add_SearchServiceServicer_to_server(SearchService(self.state), server)
+        analysis_service_pb2_grpc.add_AnalysisServiceServicer_to_server(AnalysisService(self.state), server)
         self._health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)

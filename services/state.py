@@ -10,6 +10,7 @@ from typing import Any, Callable, TypeVar
 
 from heihachi_index.config import Config
 from heihachi_index.index import TrackIndex
+from heihachi_index.logs import get_logger
 from services.auth import Authenticator
 from services.known import KnownTracks
 from services.metrics import Metrics
@@ -18,6 +19,7 @@ from services.tracks import TrackMessages
 from services.workers import WorkerPool
 
 T = TypeVar("T")
+log = get_logger(__name__)
 
 
 @dataclass
@@ -42,6 +44,32 @@ class AppState:
     ingest_jobs: set[asyncio.Event] = field(default_factory=set)
     writes_in_flight: int = 0
     tracks: TrackMessages | None = None  # set at start: needs the index
+    _clap: Any = None
+    _clap_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _clap_checked: bool = False
+
+    def save_windows(self, track_id: str, windows: dict[str, Any]) -> None:
+        """Keep the per-window vectors of a track's neural families for moment search."""
+        from heihachi_index.embed.store import WindowStore
+
+        store = WindowStore(self.config.data_dir)
+        for family, embedding in windows.items():
+            store.save(family, track_id, embedding)
+
+    async def text_encoder(self) -> Any:
+        """The CLAP text encoder for text search, when CLAP weights are configured and the index has
+        CLAP vectors (loaded once, on first use); else ``None``."""
+        async with self._clap_lock:
+            if not self._clap_checked:
+                self._clap_checked = True
+                if self.config.embed.clap_path and "clap" in self.index.families():
+                    from heihachi_index.embed import load_embedders  # torch and transformers: only when needed
+
+                    embedders, missing = await self.call(load_embedders, self.config, ["clap"])
+                    self._clap = embedders.get("clap")
+                    for message in missing:
+                        log.warning("text search without CLAP", extra={"reason": message})
+        return self._clap
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking index call on the index threads."""

@@ -8,7 +8,7 @@ and a track not in the table is read from the store on first use.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from heihachi_index.index import TrackIndex
 from heihachi_index.rpc import types_pb2 as pb
@@ -49,8 +49,11 @@ class TrackMessages:
                 self.put(track_id, payload)
         return [found.get(t, b"") for t in track_ids]
 
-    def hits(self, hits: Sequence[Hit]) -> list[pb.Hit]:
-        """:class:`Hit` messages of library hits (their payloads are not needed)."""
+    def hits(self, hits: Sequence[Hit], explain: Callable[[Hit], pb.Explanation] | None = None) -> list[pb.Hit]:
+        """:class:`Hit` messages of library hits (their payloads are not needed).
+
+        ``explain`` turns a hit's explanation into its message (default: feature groups).
+        """
         out = []
         for rank, (hit, data) in enumerate(zip(hits, self.get_many([h.track_id for h in hits])), 1):
             msg = pb.Hit(score=float(hit.score), rank=rank)
@@ -58,8 +61,11 @@ class TrackMessages:
             if not data:
                 msg.track.track_id = hit.track_id
             if hit.explanation is not None:
-                groups = sorted(hit.explanation.items(), key=lambda kv: -kv[1])
-                msg.explanation.groups.extend(pb.FeatureGroupContribution(group=g, contribution=float(v))
-                                              for g, v in groups)
+                if explain is not None:
+                    msg.explanation.CopyFrom(explain(hit))
+                else:
+                    groups = sorted(hit.explanation.items(), key=lambda kv: -kv[1])
+                    msg.explanation.groups.extend(pb.FeatureGroupContribution(group=g, contribution=float(v))
+                                                  for g, v in groups)
             out.append(msg)
         return out

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from heihachi_index.config import AudioConfig, FeatureConfig
 from heihachi_index.logs import get_logger
-from heihachi_index.pipeline.analyze import Analysis, Failed, Skipped
+from heihachi_index.pipeline.analyze import Analysis, AnalysisOptions, Failed, Skipped
 from services import jobs
 from services.errors import WorkerCrashed
 
@@ -43,11 +43,14 @@ class WorkerPool:
     workers : int
         Processes (0 = one per CPU core).
     audio, features : config sections passed to every job.
+    options : AnalysisOptions
+        Drum analysis and neural embedders of an ingest.
     """
 
-    def __init__(self, workers: int, audio: AudioConfig, features: FeatureConfig) -> None:
+    def __init__(self, workers: int, audio: AudioConfig, features: FeatureConfig,
+                 options: AnalysisOptions = AnalysisOptions()) -> None:
         self.size = resolve_workers(workers)
-        self.audio, self.features = audio, features
+        self.audio, self.features, self.options = audio, features, options
         self._pool = self._new_pool(self.size)
         self._generation = 0
 
@@ -64,13 +67,21 @@ class WorkerPool:
     async def analyze(self, path: str) -> Analysis | Skipped | Failed:
         """Decode, identify and featurise one file (:func:`~heihachi_index.pipeline.analyze_file`)."""
         try:
-            return await self._run(jobs.analyze, path, self.audio, self.features)
+            return await self._run(jobs.analyze, path, self.audio, self.features, self.options)
         except WorkerCrashed as exc:
             return Failed(path, f"{path}: {exc}", "WorkerCrash")
 
     async def featurize(self, path: str) -> jobs.ClipFeatures:
         """The raw vector, tempo and key of a query clip; raises AudioError / FeatureError / WorkerCrashed."""
         return await self._run(jobs.featurize, path, self.audio, self.features)
+
+    async def describe(self, path: str) -> jobs.ClipDescription:
+        """Emotion and concept scores of a clip; raises AudioError / FeatureError / WorkerCrashed."""
+        return await self._run(jobs.describe_clip, path, self.audio, self.features, self.options.drums)
+
+    async def drums(self, path: str) -> jobs.ClipDrums:
+        """Beat grid, drum hits and patterns of a file; raises AudioError / ValueError / WorkerCrashed."""
+        return await self._run(jobs.analyze_drums_file, path, self.audio, self.features)
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         loop = asyncio.get_running_loop()

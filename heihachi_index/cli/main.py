@@ -12,7 +12,8 @@ from heihachi_index.config import Config, ConfigError, load_config
 from heihachi_index.logs import configure_logging
 
 # Each name is a module heihachi_index.cli.<name> exposing register(subparsers, parent).
-COMMAND_MODULES: tuple[str, ...] = ("synth", "features", "ingest", "similar", "info", "rm", "serve")
+COMMAND_MODULES: tuple[str, ...] = ("synth", "features", "ingest", "similar", "search", "text", "drums", "info", "rm",
+                                     "embed", "train_drums", "serve")
 
 
 def common_options() -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ import argparse
 
 from heihachi_index.cli import CliError
 from heihachi_index.config import Config
+from heihachi_index.embed.store import WindowStore
 from heihachi_index.index import TrackIndex
 
 
@@ -20,6 +21,9 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
         missing = [t for t in args.track_ids if t not in present]
         removed = index.delete([t for t in args.track_ids if t in present])
         index.finalize()
+    windows = WindowStore(cfg.data_dir)
+    for track_id in present:
+        windows.delete(track_id)
     print(f"removed {removed} track(s)")
     if missing:
         raise CliError(f"not in the index: {', '.join(missing)}")

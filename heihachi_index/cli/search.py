@@ -10,6 +10,7 @@ from typing import Any
 from heihachi_index.cli import CliError
 from heihachi_index.cli.similar import parse_range
 from heihachi_index.cli.text import analyze, describe
+from heihachi_index.client.cli import add_remote_options, remote_search_text
 from heihachi_index.config import Config
 from heihachi_index.index import StoreError, TrackIndex
 from heihachi_index.search import SearchFilters
@@ -33,6 +34,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--no-clap", action="store_true",
                    help="rank by concepts only, even when the index has CLAP vectors and embed.clap_path is set")
     p.add_argument("--json", action="store_true")
+    add_remote_options(p)
     p.set_defaults(func=run)
 
 
@@ -85,6 +87,8 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     if args.k < 1:
         raise CliError("-k must be at least 1")
     filters = _filters(args)
+    if args.server:
+        return _remote(args, filters)
     analysis = analyze(args.query, cfg)
     try:
         with TrackIndex.open(cfg, read_only=True) as index:
@@ -102,5 +106,23 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     for rank, hit in enumerate(hits, 1):
         print("\n".join(format_hit(rank, hit)))
     if not hits:
+        print("no matches")
+    return 0
+
+
+def _remote(args: argparse.Namespace, filters: SearchFilters | None) -> int:
+    found = remote_search_text(args, filters)
+    if args.json:
+        print(json.dumps({"analysis": found.analysis, "hits": [h.to_dict() for h in found.hits]}, indent=1,
+                         default=str))
+        return 0
+    understood = ", ".join(f"{c['name']} {c['weight']:+.2f}" for c in found.analysis["concepts"])
+    print(f"understood: {understood or 'no concepts'}")
+    if found.analysis["unparsed"]:
+        print(f"not understood: {', '.join(found.analysis['unparsed'])}")
+    print()
+    for rank, hit in enumerate(found.hits, 1):
+        print("\n".join(format_hit(rank, hit)))
+    if not found.hits:
         print("no matches")
     return 0

@@ -11,6 +11,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from heihachi_index.client.channel import DEFAULT_CHUNK_BYTES, DEFAULT_MAX_MESSAGE_BYTES, ChannelSettings, aio_channel
 from heihachi_index.client.errors import RemoteError
 from heihachi_index.client.messages import (
+    analysis_requests,
     ingest_path_requests,
     ingest_upload_requests,
     list_tracks_request,
@@ -20,13 +21,18 @@ from heihachi_index.client.messages import (
 )
 from heihachi_index.client.results import (
     AudioSearch,
+    Emotions,
     Hit,
     IndexStats,
     IngestOutcome,
     TrackPage,
+    TextSearch,
     TrackRecord,
     hits_from_proto,
+    message_dict,
 )
+from heihachi_index.rpc import analysis_service_pb2 as apb
+from heihachi_index.rpc import analysis_service_pb2_grpc as apb_grpc
 from heihachi_index.rpc import index_service_pb2 as ipb
 from heihachi_index.rpc import index_service_pb2_grpc as ipb_grpc
 from heihachi_index.rpc import search_service_pb2 as spb
@@ -52,6 +58,7 @@ class AsyncClient:
         self._channel = aio_channel(self.settings)
         self._index = ipb_grpc.IndexServiceStub(self._channel)
         self._search = spb_grpc.SearchServiceStub(self._channel)
+        self._analysis = apb_grpc.AnalysisServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
 
     # ------------------------------------------------------------- plumbing
@@ -167,6 +174,32 @@ class AsyncClient:
         msg = await self._unary("SearchAudio", self._search.SearchAudio,
                                 lambda: search_audio_requests(audio, options, self.chunk_bytes, file_name), timeout)
         return AudioSearch.from_proto(msg)
+
+    async def search_text(self, query: str, k: int = 10, *, filters: Any = None, mmr: float | bool | None = None,
+                    pool: int | None = None, explain: bool = True, timeout: float | None = None) -> TextSearch:
+        """Tracks matching a description, and how it was understood (as the library's ``search_text``)."""
+        req = spb.SearchTextRequest(query=query, options=search_options(k, filters=filters, mmr=mmr, pool=pool,
+                                                                       explain=explain))
+        return TextSearch.from_proto(await self._unary("SearchText", self._search.SearchText, req, timeout))
+
+    async def analyze_text(self, query: str, *, timeout: float | None = None) -> dict[str, Any]:
+        """How a description is understood: concepts with weights, constraints, words not understood."""
+        msg = await self._unary("AnalyzeText", self._search.AnalyzeText, spb.AnalyzeTextRequest(query=query), timeout)
+        return message_dict(msg.analysis)
+
+    async def get_emotions(self, target: str | os.PathLike[str] | bytes, *, track_id: bool = False,
+                     file_name: str | None = None, timeout: float | None = None) -> Emotions:
+        """Emotion and concept scores of a stored track (``track_id=True``) or of a clip (a path or bytes)."""
+        msg = await self._unary("GetEmotions", self._analysis.GetEmotions, lambda: analysis_requests(
+            apb.GetEmotionsRequest, target, self.chunk_bytes, track_id=track_id, file_name=file_name), timeout)
+        return Emotions.from_proto(msg)
+
+    async def analyze_drums(self, target: str | os.PathLike[str] | bytes, *, track_id: bool = False,
+                      file_name: str | None = None, timeout: float | None = None) -> dict[str, Any]:
+        """Beat grid, drum hits and patterns of a stored track (``track_id=True``) or of a clip, as a dict."""
+        msg = await self._unary("AnalyzeDrums", self._analysis.AnalyzeDrums, lambda: analysis_requests(
+            apb.AnalyzeDrumsRequest, target, self.chunk_bytes, track_id=track_id, file_name=file_name), timeout)
+        return message_dict(msg)
 
     # ------------------------------------------------------------ lifecycle
     async def health(self, service: str = "", *, timeout: float | None = None) -> str:

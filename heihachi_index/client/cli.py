@@ -66,6 +66,15 @@ def remote_similar(args: argparse.Namespace, filters: Any) -> list[Hit]:
             raise _error(exc, hint) from None
 
 
+def remote_search_text(args: argparse.Namespace, filters: Any) -> Any:
+    """Hits for a description (SearchText) and how the server understood it."""
+    with client_from_args(args) as client:
+        try:
+            return client.search_text(args.query, k=args.k, filters=filters, mmr=args.mmr)
+        except RemoteError as exc:
+            raise _error(exc) from None
+
+
 def remote_info(args: argparse.Namespace) -> int:
     """``info`` of a remote index."""
     with client_from_args(args) as client:

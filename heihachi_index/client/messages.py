@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
+from heihachi_index.rpc import analysis_service_pb2 as apb
 from heihachi_index.rpc import index_service_pb2 as ipb
 from heihachi_index.rpc import search_service_pb2 as spb
 from heihachi_index.rpc import types_pb2 as pb
@@ -121,3 +122,23 @@ def upload_plan(paths: Iterable[str | os.PathLike[str]], recursive: bool,
     uploads = [UploadFile(Path(f), track_metadata(meta.get(Path(f).name) or meta.get(str(f)))) for f in files]
     failed = [{"path": str(p), "reason": f"{p}: no such file or folder", "error": "MissingFileError"} for p in missing]
     return uploads, failed
+
+
+def analysis_requests(message_type: type, target: str | os.PathLike[str] | bytes, chunk_bytes: int, *,
+                      track_id: bool = False, file_name: str | None = None) -> Iterator[Any]:
+    """A GetEmotions / AnalyzeDrums request stream: a track id, or a clip header and its bytes in chunks."""
+    if track_id:
+        yield message_type(target=apb.AnalysisTarget(track_id=str(target)))
+        return
+    if isinstance(target, (bytes, bytearray, memoryview)):
+        data = bytes(target)
+        yield message_type(target=apb.AnalysisTarget(clip=apb.ClipHeader(file_name=file_name or "clip",
+                                                                          size_bytes=len(data))))
+        for i in range(0, len(data), chunk_bytes):
+            yield message_type(chunk=data[i:i + chunk_bytes])
+        return
+    path = Path(target)
+    yield message_type(target=apb.AnalysisTarget(clip=apb.ClipHeader(file_name=file_name or path.name,
+                                                                      size_bytes=os.path.getsize(path))))
+    for block in _chunks(path, chunk_bytes):
+        yield message_type(chunk=block)

@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+from google.protobuf.json_format import MessageToDict
 
 from heihachi_index.rpc import index_service_pb2 as ipb
 from heihachi_index.rpc import search_service_pb2 as spb
@@ -38,13 +39,53 @@ class Hit:
 
     @classmethod
     def from_proto(cls, msg: pb.Hit) -> "Hit":
-        explanation = ({g.group: g.contribution for g in msg.explanation.groups}
-                       if msg.HasField("explanation") else None)
+        explanation = None
+        if msg.HasField("explanation"):
+            e = msg.explanation
+            explanation = {g.group: g.contribution for g in e.groups}
+            explanation.update({c.concept: c.contribution for c in e.concepts})
+            if e.clap_contribution:
+                explanation["clap"] = e.clap_contribution
         return cls(msg.track.track_id, msg.score, msg.track, explanation, msg.rank)
 
 
 def hits_from_proto(msgs) -> list[Hit]:
     return [Hit.from_proto(m) for m in msgs]
+
+
+def message_dict(msg: Any) -> dict[str, Any]:
+    """A response message as a plain dict (field names as in the .proto, defaults included)."""
+    return MessageToDict(msg, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+
+
+@dataclass(frozen=True)
+class TextSearch:
+    """Result of a text search: the hits and how the query was understood (``TextAnalysis`` as a dict)."""
+
+    hits: list[Hit]
+    analysis: dict[str, Any]
+
+    @classmethod
+    def from_proto(cls, msg: spb.SearchTextResponse) -> "TextSearch":
+        return cls(hits_from_proto(msg.hits), message_dict(msg.analysis))
+
+
+@dataclass(frozen=True)
+class Emotions:
+    """Emotion scores and descriptor concepts of a track or clip."""
+
+    track_id: str
+    emotions: dict[str, float]
+    concepts: dict[str, float]
+    tempo: float
+    key: str
+    duration: float
+
+    @classmethod
+    def from_proto(cls, msg: Any) -> "Emotions":
+        emotions = {f.name: getattr(msg.emotions, f.name) for f in msg.emotions.DESCRIPTOR.fields}
+        return cls(msg.track_id, emotions, {c.name: c.score for c in msg.concepts}, msg.analysis.tempo_bpm,
+                   msg.analysis.key, msg.duration_s)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,9 @@ HARMONIC_MAX_HZ = 5000.0
 WHOLE_TRACK_FRAMES = 1 << 15  # about 12.7 minutes
 BLOCK_FRAMES = 1 << 12  # about 95 s
 CONTEXT_FRAMES = 128  # about 3 s: covers HPSS (15 frames), the C1 CQT filter and resampler tails
-PIPELINE_VERSION = "handcrafted-1"
+# What an ingested track holds: bump when any stored vector or payload field would come out different,
+# so that a re-run of ingest redoes the tracks made before. 2: emotion, concept and drum payloads.
+PIPELINE_VERSION = "heihachi-2"
 
 
 class FeatureError(ValueError):

@@ -6,6 +6,7 @@ the next run skips them by content hash or track id. One bad file is reported an
 """
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import time
@@ -19,7 +20,7 @@ from heihachi_index.config import Config
 from heihachi_index.features import PIPELINE_VERSION
 from heihachi_index.index import Track, TrackIndex
 from heihachi_index.logs import get_logger
-from heihachi_index.pipeline.analyze import Analysis, Failed, Skipped, analyze_file
+from heihachi_index.pipeline.analyze import Analysis, AnalysisOptions, Failed, Skipped, analyze_file
 from heihachi_index.pipeline.discover import discover
 from heihachi_index.progress import progress
 
@@ -136,7 +137,10 @@ def _run(files: list[Path], config: Config, index: TrackIndex, n_workers: int, b
 
     def record(result: Analysis | Skipped | Failed) -> None:
         if isinstance(result, Analysis):
+            add_families(index, result)
             pending.append(Track(result.track_id, result.vectors, result.payload))
+            for family, embedding in result.windows.items():
+                window_store().save(family, result.track_id, embedding)
             report.ingested.append({"path": result.path, "track_id": result.track_id,
                                     "duration": result.duration, "tempo": result.payload["tempo"],
                                     "key": result.payload["key"]})
@@ -154,7 +158,16 @@ def _run(files: list[Path], config: Config, index: TrackIndex, n_workers: int, b
         bar.update(1)
         bar.set_postfix(x_realtime=f"{report.audio_seconds / max(elapsed, 1e-9):.0f}", failed=len(report.failed))
 
-    args = (config.audio, config.features, known_hashes, known_ids)
+    options = AnalysisOptions.from_config(config)
+    for message in missing_family_messages(config):
+        log.warning("neural family not computed", extra={"reason": message})
+
+    @functools.cache
+    def window_store():
+        from heihachi_index.embed.store import WindowStore  # torch: only when there are embeddings
+
+        return WindowStore(config.data_dir)
+    args = (config.audio, config.features, known_hashes, known_ids, options)
     queue = [str(p) for p in files]
     try:
         while queue:
@@ -171,6 +184,26 @@ def _run(files: list[Path], config: Config, index: TrackIndex, n_workers: int, b
         raise
     finally:
         bar.close()
+
+
+def missing_family_messages(config: Config) -> list[str]:
+    """What is missing for each neural family that has no weights configured, and how to add it."""
+    unconfigured = [name for name, path in (("clap", config.embed.clap_path), ("beats", config.embed.beats_path))
+                    if not path]
+    if not unconfigured:
+        return []
+    from heihachi_index.embed.loader import load_embedders  # loads nothing for unconfigured families
+
+    return load_embedders(config, unconfigured)[1]
+
+
+def add_families(index: TrackIndex, result: Analysis) -> None:
+    """Add the neural families of ``result`` the index does not have yet (CLAP unstandardised)."""
+    have = index.families()
+    for name, (dim, standardize) in result.families.items():
+        if name not in have:
+            index.add_family(name, dim, standardize=standardize)
+            log.info("added vector family", extra={"family": name, "dim": dim})
 
 
 def _drain(queue: list[str], args: tuple, n_workers: int, record) -> tuple[list[str], list[str]]:

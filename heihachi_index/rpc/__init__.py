@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-_MODULES = ("index_service_pb2", "index_service_pb2_grpc", "search_service_pb2", "search_service_pb2_grpc",
-            "types_pb2")
+_MODULES = ("analysis_service_pb2", "analysis_service_pb2_grpc", "index_service_pb2", "index_service_pb2_grpc",
+            "search_service_pb2", "search_service_pb2_grpc", "types_pb2")
 __all__ = list(_MODULES)
 
 
