@@ -1,0 +1,182 @@
+"""Per-onset drum features and the small multi-label classifier (numpy inference, weights in an .npz)."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.fft
+
+from heihachi_index.analysis.drums.onsets import GROUPS, HOP, N_BANDS, N_FFT, SR, band_centres, band_matrix
+from heihachi_index.analysis.types import DRUM_CLASSES, OTHER
+from heihachi_index.features.spectrogram import hann
+
+#: Outputs of the classifier, in order: the eight drum classes, then non-drum percussion.
+OUTPUTS: tuple[str, ...] = (*DRUM_CLASSES, OTHER)
+WEIGHTS_PATH = Path(__file__).with_name("drum_classifier.npz")
+
+# Start (in samples at SR, relative to the onset) of the 1024-sample windows described per hit: one that
+# ends just before the onset (what was already sounding), then windows over the attack and the decay (up
+# to ~0.5 s, where crashes, rides and open hats differ).
+WINDOW_STARTS: tuple[int, ...] = (-N_FFT - 64, -256, 0, 256, 768, 1792, 3840, 6400, 10240)
+# Frames (relative to the onset frame) of the percussive band envelope also given to the classifier.
+PERC_FRAMES: tuple[int, ...] = (-4, 0, 2, 4, 8, 16)
+FLOOR_DB = -80.0
+# Bands (Hz) whose level sets each class's velocity.
+LEVEL_BANDS: dict[str, tuple[float, float]] = {
+    "kick": (30.0, 150.0), "snare": (150.0, 5000.0), "clap": (600.0, 5000.0), "hihat_closed": (4000.0, 11025.0),
+    "hihat_open": (4000.0, 11025.0), "tom": (60.0, 600.0), "crash": (3000.0, 11025.0), "ride": (3000.0, 11025.0),
+    OTHER: (150.0, 11025.0),
+}
+N_FEATURES = len(WINDOW_STARTS) * N_BANDS + len(PERC_FRAMES) * N_BANDS + len(GROUPS)
+
+
+class DrumModelError(RuntimeError):
+    """The drum classifier's weights are missing or unreadable."""
+
+
+def _band_db(y: np.ndarray, samples: np.ndarray, block: int = 256) -> np.ndarray:
+    """Band power in dB (onsets, windows, bands) of the windows of :data:`WINDOW_STARTS` around each onset."""
+    pad = N_FFT + 64
+    tail = WINDOW_STARTS[-1] + N_FFT
+    yp = np.concatenate([np.zeros(pad, np.float32), y, np.zeros(tail, np.float32)])
+    window = hann(N_FFT)
+    W = band_matrix()
+    starts = np.asarray(WINDOW_STARTS)[None, :] + pad
+    out = np.empty((len(samples), len(WINDOW_STARTS), N_BANDS), dtype=np.float32)
+    ar = np.arange(N_FFT)
+    for b in range(0, len(samples), block):
+        idx = samples[b : b + block, None] + starts
+        frames = yp[idx[..., None] + ar] * window
+        P = np.abs(scipy.fft.rfft(frames, axis=-1, workers=1)) ** 2
+        out[b : b + block] = 10.0 * np.log10(P @ W + 1e-10)
+    return out
+
+
+@dataclass(frozen=True)
+class HitFeatures:
+    """Classifier input ``x`` (onsets, :data:`N_FEATURES`) and the per-class ``level_db`` (onsets, outputs)
+    used for velocities."""
+
+    x: np.ndarray
+    level_db: np.ndarray
+
+
+def hit_features(y: np.ndarray, samples: np.ndarray, perc: np.ndarray, strength: np.ndarray) -> HitFeatures:
+    """Features of the onsets at ``samples`` of audio ``y`` at :data:`SR`.
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono float32 audio at :data:`SR`.
+    samples : np.ndarray
+        Onset samples.
+    perc : np.ndarray
+        Percussive band envelope (frames, bands) from :func:`~.onsets.percussive_bands`.
+    strength : np.ndarray
+        Flux peak strengths (onsets, groups) from :func:`~.onsets.detect_onsets`.
+    """
+    samples = np.asarray(samples, dtype=np.int64)
+    n = len(samples)
+    if n == 0:
+        return HitFeatures(np.zeros((0, N_FEATURES), np.float32), np.zeros((0, len(OUTPUTS)), np.float32))
+    db = _band_db(y, samples)
+    # Level-free shape: dB relative to the loudest band of the attack windows.
+    ref = db[:, 1:3].max(axis=(1, 2))
+    rel = np.maximum(db - ref[:, None, None], FLOOR_DB) / -FLOOR_DB
+    frames = np.clip(samples[:, None] // HOP + np.asarray(PERC_FRAMES)[None, :], 0, perc.shape[0] - 1)
+    pf = perc[frames] / (perc[frames].max(axis=(1, 2), keepdims=True) + 1e-3)
+    st = strength / (strength.max(axis=1, keepdims=True) + 1e-6)
+    x = np.concatenate([rel.reshape(n, -1), pf.reshape(n, -1), st], axis=1).astype(np.float32)
+    # Velocity level: power added in the class's band by the attack over what sounded before.
+    centres = band_centres()
+    p_post = 10.0 ** (db[:, 2] / 10.0)
+    p_pre = 10.0 ** (db[:, 0] / 10.0)
+    added = np.maximum(p_post - p_pre, 1e-10)
+    level = np.empty((n, len(OUTPUTS)), dtype=np.float32)
+    for k, name in enumerate(OUTPUTS):
+        lo, hi = LEVEL_BANDS[name]
+        sel = (centres >= lo) & (centres < hi)
+        level[:, k] = 10.0 * np.log10(added[:, sel].sum(axis=1))
+    return HitFeatures(x, level)
+
+
+@dataclass(frozen=True)
+class DrumClassifier:
+    """A multi-layer perceptron with ReLU hidden layers and per-output Platt calibration of its logits."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+    cal_a: np.ndarray
+    cal_b: np.ndarray
+    threshold: np.ndarray
+    #: Onset detector settings (:func:`~.onsets.detect_onsets`) the classifier was trained with.
+    onset_delta: float = 0.08
+    onset_rel: float = 0.12
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        h = (np.asarray(x, np.float32) - self.mean) / self.scale
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = h @ w + b
+            if i < len(self.weights) - 1:
+                np.maximum(h, 0.0, out=h)
+        return h
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities (onsets, :data:`OUTPUTS`)."""
+        z = self.cal_a * self.logits(x) + self.cal_b
+        return (1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))).astype(np.float32)
+
+    def save(self, path: str | Path, **meta: object) -> None:
+        arrays: dict[str, np.ndarray] = {
+            "mean": self.mean, "scale": self.scale, "cal_a": self.cal_a, "cal_b": self.cal_b,
+            "threshold": self.threshold, "n_layers": np.array(len(self.weights)),
+            "onset_delta": np.array(self.onset_delta), "onset_rel": np.array(self.onset_rel),
+            "outputs": np.array(OUTPUTS), "n_features": np.array(N_FEATURES),
+        }
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            arrays[f"w{i}"] = w.astype(np.float32)
+            arrays[f"b{i}"] = b.astype(np.float32)
+        for k, v in meta.items():
+            arrays[f"meta_{k}"] = np.array(v)
+        np.savez_compressed(path, **arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> DrumClassifier:
+        """Read weights written by :meth:`save`.
+
+        Raises
+        ------
+        DrumModelError
+            If the file is missing, unreadable or made for other features or outputs.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise DrumModelError(f"drum classifier weights not found at {path}; "
+                                 "train them with `heihachi-index train-drums`")
+        try:
+            with np.load(path) as z:
+                if tuple(str(s) for s in z["outputs"]) != OUTPUTS or int(z["n_features"]) != N_FEATURES:
+                    raise DrumModelError(f"{path}: weights are for other outputs or features; retrain them")
+                n = int(z["n_layers"])
+                return cls(z["mean"], z["scale"], tuple(z[f"w{i}"] for i in range(n)),
+                           tuple(z[f"b{i}"] for i in range(n)), z["cal_a"], z["cal_b"], z["threshold"],
+                           float(z["onset_delta"]), float(z["onset_rel"]))
+        except (OSError, KeyError, ValueError) as exc:
+            raise DrumModelError(f"{path}: unreadable drum classifier weights ({exc})") from exc
+
+
+_lock = threading.Lock()
+_cache: dict[Path, DrumClassifier] = {}
+
+
+def load_classifier(path: str | Path | None = None) -> DrumClassifier:
+    """The classifier at ``path`` (default: the shipped weights), loaded once per process."""
+    key = Path(path) if path is not None else WEIGHTS_PATH
+    with _lock:
+        if key not in _cache:
+            _cache[key] = DrumClassifier.load(key)
+        return _cache[key]

@@ -1,0 +1,273 @@
+"""Labelled drum sounds for training and evaluation: Hydrogen kits (split by kit), optional extra sample
+packs (LMMS, Sonic Pi), non-drum percussion for the ``"other"`` class, and random synthesised kits
+(:func:`random_kit`) for timbre variety."""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from heihachi_index.analysis.types import OTHER
+from heihachi_index.synth import drums as synth_drums
+from heihachi_index.synth import dsp
+from heihachi_index.synth.drums import DrumKit, Instrument, Layer, label_for_name
+from heihachi_index.synth.patterns import LABELS
+
+HYDROGEN_DIR = Path("/usr/share/hydrogen/data/drumkits")
+LMMS_DIR = Path("/usr/share/lmms/samples/drums")
+SONIC_PI_DIR = Path("/usr/share/sonic-pi/samples")
+
+#: Kits never used for training (folder names under :data:`HYDROGEN_DIR`): an acoustic kit with all eight
+#: classes, an electronic kit and a general-MIDI style kit with one sample per class.
+HELD_OUT_KITS: tuple[str, ...] = ("The Black Pearl 1.0", "HardElectro1", "rumpf_kit_z01_h2")
+#: Training kits used only to calibrate the classifier's confidences.
+CALIBRATION_KITS: tuple[str, ...] = ("ColomboAcousticDrumkit", "VariBreaks")
+
+# Instruments that are one sound but not a single hit (rolls) are left out.
+_SKIP = re.compile(r"\broll\b|\bempty", re.I)
+# Hydrogen hi-hats called "Op"/"Side OHH" are open hats that label_for_name reads as closed.
+_OPEN_HAT = re.compile(r"\bop\b|\bohh\b|open|opened", re.I)
+# Non-drum percussion (the "other" class): everything percussive that is none of the eight classes.
+_OTHER = re.compile(r"stick|rim|cowbell|conga|bongo|djembe|tamb|agogo|clave|wood|maraca|shaker|snap|cajon|"
+                    r"whistle|zap|glass|sangban|dununba|kenkeni|clav|tabla|triangle|tick|perc|click", re.I)
+
+# Sonic Pi names its files by sound; these prefixes map them to labels (None: leave out).
+_SONIC_PI: tuple[tuple[str, str | None], ...] = (
+    ("drum_roll", None), ("drum_cymbal_closed", "hihat_closed"), ("drum_cymbal_pedal", "hihat_closed"),
+    ("drum_cymbal_open", "hihat_open"), ("drum_cymbal_", "crash"), ("drum_splash", "crash"),
+    ("drum_tom", "tom"), ("elec_fuzz_tom", "tom"), ("drum_snare", "snare"), ("sn_", "snare"),
+    ("elec_filt_snare", "snare"), ("elec_hi_snare", "snare"), ("elec_lo_snare", "snare"), ("elec_mid_snare", "snare"),
+    ("elec_snare", "snare"), ("bd_", "kick"), ("drum_bass", "kick"), ("drum_heavy_kick", "kick"),
+    ("elec_hollow_kick", "kick"), ("elec_soft_kick", "kick"), ("elec_cymbal", "crash"),
+    ("drum_cowbell", OTHER), ("elec_wood", OTHER), ("elec_tick", OTHER), ("elec_triangle", OTHER),
+    ("elec_bell", OTHER), ("perc_snap", OTHER), ("perc_bell", OTHER), ("tabla_", OTHER), ("glitch_perc", OTHER),
+)
+
+
+@dataclass(frozen=True)
+class OneShot:
+    """One recorded hit: mono float32 ``audio`` at ``sr`` starting at the onset, its ``label`` and ``kit``."""
+
+    audio: np.ndarray
+    sr: int
+    label: str
+    kit: str
+    name: str
+
+
+def hydrogen_kits(root: Path = HYDROGEN_DIR) -> list[Path]:
+    """Hydrogen kit folders (those with a ``drumkit.xml``), sorted by name."""
+    return sorted(p.parent for p in root.glob("*/drumkit.xml"))
+
+
+def load_kit(folder: str | Path) -> DrumKit:
+    """:meth:`DrumKit.from_folder` with two label fixes: rolls are dropped and hats named "Op"/"OHH" are open.
+
+    Raises
+    ------
+    ValueError
+        If the folder has no usable drum sound.
+    """
+    kit = DrumKit.from_folder(folder)
+    fixed: dict[str, list[Instrument]] = {}
+    for label, insts in kit.instruments.items():
+        for inst in insts:
+            if _SKIP.search(inst.name):
+                continue
+            new = "hihat_open" if label == "hihat_closed" and _OPEN_HAT.search(inst.name) else label
+            fixed.setdefault(new, []).append(Instrument(inst.name, new, inst.layers))
+    if not any(fixed.values()):
+        raise ValueError(f"{folder}: no drum sounds left after label fixes")
+    return DrumKit(kit.name, fixed, kit.source)
+
+
+def _read_audio(path: Path) -> tuple[np.ndarray, int] | None:
+    try:
+        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except (RuntimeError, sf.LibsndfileError):
+        return None
+    x = data.mean(axis=1)
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    if peak <= 0.0:
+        return None
+    start = int(np.argmax(np.abs(x) >= 0.01 * peak))
+    return np.ascontiguousarray(x[start:] / peak), int(sr)
+
+
+def other_sounds(folder: Path) -> list[OneShot]:
+    """Non-drum percussion (cowbell, side stick, congas...) of a Hydrogen kit, labelled ``"other"``."""
+    xml = folder / "drumkit.xml"
+    if not xml.exists():
+        return []
+    out = []
+    root = ET.parse(xml).getroot()
+    for inst in (el for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "instrument"):
+        name_el = next((c for c in inst if c.tag.rsplit("}", 1)[-1] == "name"), None)
+        name = (name_el.text or "").strip() if name_el is not None else ""
+        if not name or label_for_name(name) is not None or not _OTHER.search(name):
+            continue
+        for el in inst.iter():
+            if el.tag.rsplit("}", 1)[-1] != "filename" or not (el.text or "").strip():
+                continue
+            loaded = _read_audio(folder / el.text.strip())
+            if loaded is not None:
+                out.append(OneShot(loaded[0], loaded[1], OTHER, folder.name, name))
+    return out
+
+
+def kit_one_shots(kit: DrumKit, kit_id: str) -> list[OneShot]:
+    """Every layer of every instrument of ``kit`` as a peak-normalised :class:`OneShot`."""
+    out = []
+    for label, insts in kit.instruments.items():
+        for inst in insts:
+            for ly in inst.layers:
+                x = ly.audio * ly.gain
+                peak = float(np.max(np.abs(x))) or 1.0
+                out.append(OneShot((x / peak).astype(np.float32), ly.sr, label, kit_id, inst.name))
+    return out
+
+
+def sonic_pi_kit(folder: Path = SONIC_PI_DIR) -> tuple[DrumKit, list[OneShot]] | None:
+    """The Sonic Pi drum and percussion samples as a kit plus ``"other"`` one-shots, or None if absent."""
+    if not folder.is_dir():
+        return None
+    instruments: dict[str, list[Instrument]] = {}
+    others = []
+    for path in sorted(folder.glob("*.flac")):
+        label = next((lab for prefix, lab in _SONIC_PI if path.stem.startswith(prefix)), "")
+        if not label:
+            continue
+        loaded = _read_audio(path)
+        if loaded is None:
+            continue
+        if label == OTHER:
+            others.append(OneShot(loaded[0], loaded[1], OTHER, "sonic-pi", path.stem))
+        else:
+            instruments.setdefault(label, []).append(Instrument(path.stem, label, [Layer(*loaded)]))
+    return DrumKit("sonic-pi", instruments, str(folder)), others
+
+
+def lmms_kit(folder: Path = LMMS_DIR) -> tuple[DrumKit, list[OneShot]] | None:
+    """The LMMS drum samples as a kit plus ``"other"`` one-shots (rim, shaker, wood...), or None if absent."""
+    if not folder.is_dir():
+        return None
+    kit = load_kit(folder)
+    others = []
+    for path in sorted(folder.glob("*.ogg")):
+        if label_for_name(path.stem) is None and _OTHER.search(path.stem):
+            loaded = _read_audio(path)
+            if loaded is not None:
+                others.append(OneShot(loaded[0], loaded[1], OTHER, "lmms", path.stem))
+    return kit, others
+
+
+@dataclass
+class KitSet:
+    """Kits by split, with the ``"other"`` one-shots that belong to each split."""
+
+    kits: dict[str, DrumKit]
+    others: dict[str, list[OneShot]]
+
+
+def kit_split(split: str, *, extra: bool = True, root: Path = HYDROGEN_DIR) -> KitSet:
+    """The kits of one split: ``"train"`` (all but held-out and calibration kits, plus LMMS and Sonic Pi
+    samples when installed and ``extra``), ``"calibration"`` or ``"test"`` (:data:`HELD_OUT_KITS`).
+
+    Raises
+    ------
+    ValueError
+        For an unknown split, or when a held-out kit is missing (the evaluation needs all of them).
+    """
+    if split not in ("train", "calibration", "test"):
+        raise ValueError(f"unknown split {split!r} (train, calibration or test)")
+    folders = {p.name: p for p in hydrogen_kits(root)}
+    if split == "test":
+        missing = [k for k in HELD_OUT_KITS if k not in folders]
+        if missing:
+            raise ValueError(f"held-out drum kits missing under {root}: {missing} (install hydrogen-drumkits)")
+        names = list(HELD_OUT_KITS)
+    elif split == "calibration":
+        names = [k for k in CALIBRATION_KITS if k in folders]
+    else:
+        names = [k for k in folders if k not in HELD_OUT_KITS and k not in CALIBRATION_KITS]
+    kits: dict[str, DrumKit] = {}
+    others: dict[str, list[OneShot]] = {}
+    for name in names:
+        try:
+            kits[name] = load_kit(folders[name])
+        except ValueError:
+            pass  # a kit of only non-drum percussion (circAfrique): its sounds still feed "other"
+        others[name] = other_sounds(folders[name])
+    if split == "train" and extra:
+        for loaded in (lmms_kit(), sonic_pi_kit()):
+            if loaded is not None:
+                kits[loaded[0].name] = loaded[0]
+                others[loaded[0].name] = loaded[1]
+    return KitSet(kits, others)
+
+
+def _u(rng: np.random.Generator, lo: float, hi: float) -> float:
+    return float(rng.uniform(lo, hi))
+
+
+def _metallic(sr: int, rng: np.random.Generator, tau: float, lo_cut: float, length: float) -> np.ndarray:
+    """A hat or cymbal-like sound: detuned square cluster plus noise, high-passed, with a random attack
+    transient and decay; the mix, cutoff and filter order vary so that the spectra cover many cymbals."""
+    n = int(length * sr)
+    t = np.arange(n, dtype=np.float32) / np.float32(sr)
+    metal = synth_drums._metal(n, sr, _u(rng, 250.0, 700.0), rng)
+    x = _u(rng, 0.0, 1.2) * metal + rng.standard_normal(n).astype(np.float32)
+    x = dsp.highpass(x, min(lo_cut, 0.45 * sr), sr, order=int(rng.integers(1, 5)))
+    if rng.random() < 0.5:  # darker or band-limited cymbals
+        x = dsp.lowpass(x, min(_u(rng, 7000.0, 16000.0), 0.45 * sr), sr, order=2)
+    env = np.exp(-t / tau) + _u(rng, 0.0, 1.0) * np.exp(-t / _u(rng, 0.002, 0.015))
+    return x * env.astype(np.float32) * dsp.gate(n, sr, _u(rng, 0.0001, 0.002), min(0.3, 0.4 * length))
+
+
+def random_shot(label: str, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """One synthesised hit of ``label`` with parameters drawn far wider than the generator's kits
+    (float32, peak 1), for timbre variety in training."""
+    if label == "kick":
+        x = synth_drums.kick(sr, rng, f_start=_u(rng, 90, 400), f_end=_u(rng, 32, 90), pitch_tau=_u(rng, 0.005, 0.06),
+                             tau=_u(rng, 0.06, 0.6), click=_u(rng, 0.0, 1.0), drive=_u(rng, 0.0, 1.0) ** 2,
+                             length=_u(rng, 0.25, 0.8))
+    elif label == "snare":
+        x = synth_drums.snare(sr, rng, f0=_u(rng, 130, 330), tone_tau=_u(rng, 0.015, 0.12),
+                              noise_tau=_u(rng, 0.03, 0.3), tone=_u(rng, 0.05, 1.5), length=_u(rng, 0.2, 0.6))
+        if rng.random() < 0.5:
+            x = dsp.bandpass(x, _u(rng, 80, 400), min(_u(rng, 4000, 14000), 0.45 * sr), sr)
+    elif label == "clap":
+        x = synth_drums.clap(sr, rng, spacing=_u(rng, 0.004, 0.016), bursts=int(rng.integers(2, 7)),
+                             tail_tau=_u(rng, 0.04, 0.35), length=_u(rng, 0.2, 0.6))
+        x = dsp.bandpass(x, _u(rng, 300, 1500), min(_u(rng, 3000, 12000), 0.45 * sr), sr)
+    elif label == "hihat_closed":
+        tau = _u(rng, 0.008, 0.06)
+        x = _metallic(sr, rng, tau, _u(rng, 2500, 10000), 5.0 * tau + 0.04)
+    elif label == "hihat_open":
+        tau = _u(rng, 0.1, 0.6)
+        x = _metallic(sr, rng, tau, _u(rng, 2500, 9000), min(4.0 * tau + 0.05, 1.5))
+    elif label == "crash":
+        tau = _u(rng, 0.5, 2.5)
+        x = _metallic(sr, rng, tau, _u(rng, 1500, 6000), min(3.0 * tau, 3.0))
+    elif label == "ride":
+        x = synth_drums.ride(sr, rng, tau=_u(rng, 0.25, 1.2), bell=_u(rng, 0.0, 1.5), length=_u(rng, 0.8, 1.8))
+        if rng.random() < 0.5:
+            x = dsp.highpass(x, _u(rng, 300, 3000), sr)
+    elif label == "tom":
+        x = synth_drums.tom(sr, rng, f0=_u(rng, 60, 320), tau=_u(rng, 0.08, 0.5), length=_u(rng, 0.3, 0.9))
+    else:
+        raise ValueError(f"unknown drum label {label!r}")
+    x = np.asarray(x, dtype=np.float32)
+    peak = float(np.max(np.abs(x))) or 1.0
+    return x / peak
+
+
+def random_kit(rng: np.random.Generator, sr: int = 22050, sounds: int = 2) -> DrumKit:
+    """A kit of :func:`random_shot` sounds: ``sounds`` different instruments per label."""
+    instruments = {label: [Instrument(f"random {label} {k}", label, [Layer(random_shot(label, sr, rng), sr)])
+                           for k in range(sounds)] for label in LABELS}
+    return DrumKit("random", instruments, None)

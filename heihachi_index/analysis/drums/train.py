@@ -1,0 +1,388 @@
+"""Train the drum classifier: ``python -m heihachi_index.analysis.drums.train [--out PATH]``.
+
+Examples are the detector's own onsets in rendered audio, labelled by the exact ground truth:
+
+- drum patterns of every style rendered by :func:`heihachi_index.synth.generate` with each training kit,
+  with the generator's synthetic kits and with random synthesised kits (:func:`~.data.random_kit`, far
+  wider timbres: ten sample kits alone are memorised), alone or under the track's music at a random
+  drum-to-music ratio;
+- sequences of isolated one-shots of the training kits and of random kits (and non-drum percussion for
+  ``"other"``), some layered in pairs, some over a music bed;
+
+all with random gain, pitch (resampling), EQ tilt and noise. Onsets matching no hit are negatives (no
+output active), which teaches the classifier to drop the onsets of synths and basses. The split is by kit
+(:data:`~.data.HELD_OUT_KITS` are never seen; :data:`~.data.CALIBRATION_KITS` only calibrate the
+confidences). Everything is seeded, so a run is deterministic for a given thread count.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import scipy.signal
+import soxr
+
+from heihachi_index.analysis.drums.classify import N_FEATURES, OUTPUTS, WEIGHTS_PATH, DrumClassifier, hit_features
+from heihachi_index.analysis.drums.data import KitSet, OneShot, kit_one_shots, kit_split, random_kit
+from heihachi_index.analysis.drums.onsets import SR, detect_onsets, percussive_bands
+from heihachi_index.analysis.types import OTHER
+from heihachi_index.synth.drums import DrumKit
+
+log = logging.getLogger("heihachi_index.analysis.drums")
+
+DRUM_STYLES = ("neurofunk", "liquid", "jungle", "dubstep", "techno", "house", "hiphop")
+MATCH_S = 0.03
+# Onset detector thresholds used for training and shipped with the weights: lower than the detector's
+# defaults, so that soft hits under music are found (recall ~0.98 on rendered mixtures of the calibration
+# kits) and the classifier, which learns to reject non-drum onsets, sets the precision.
+ONSET_DELTA = 0.05
+ONSET_REL = 0.08
+
+
+@dataclass
+class Examples:
+    """Feature rows ``x`` and multi-hot targets ``y`` over :data:`~.classify.OUTPUTS`."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    @classmethod
+    def concat(cls, parts: Sequence[Examples]) -> Examples:
+        parts = [p for p in parts if len(p.x)]
+        if not parts:
+            return cls(np.zeros((0, N_FEATURES), np.float32), np.zeros((0, len(OUTPUTS)), np.float32))
+        return cls(np.concatenate([p.x for p in parts]), np.concatenate([p.y for p in parts]))
+
+
+def label_onsets(y: np.ndarray, truth: Sequence[tuple[float, str]], delta: float = ONSET_DELTA,
+                 rel: float = ONSET_REL) -> Examples:
+    """Detect onsets in ``y`` (at :data:`SR`, detector thresholds ``delta`` and ``rel``) and label each by
+    the truth hits nearest to it.
+
+    Each truth hit goes to its nearest onset within :data:`MATCH_S`; layered hits land on the same onset.
+    """
+    perc = percussive_bands(y)
+    on = detect_onsets(y, delta, rel, perc=perc)
+    if len(on.samples) == 0:
+        return Examples.concat([])
+    feats = hit_features(y, on.samples, perc, on.strength)
+    target = np.zeros((len(on.samples), len(OUTPUTS)), dtype=np.float32)
+    times = on.samples / SR
+    for t, label in truth:
+        i = int(np.argmin(np.abs(times - t)))
+        if abs(times[i] - t) <= MATCH_S:
+            target[i, OUTPUTS.index(label)] = 1.0
+    return Examples(feats.x, target)
+
+
+def augment(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Random gain (-24..0 dB), EQ tilt (shelves at 200 Hz and 5 kHz, +-9 dB) and white noise (80 to 45 dB
+    under the peak: relative, so that quiet renderings do not bury soft hi-hats that are still labelled)."""
+    out = y.astype(np.float64)
+    for fc, kind in ((200.0, "lowpass"), (5000.0, "highpass")):
+        g = 10.0 ** (rng.uniform(-9.0, 9.0) / 20.0) - 1.0
+        sos = scipy.signal.butter(1, fc, kind, fs=SR, output="sos")
+        out = out + g * scipy.signal.sosfilt(sos, out)
+    peak = float(np.max(np.abs(out))) or 1.0
+    gain = 10.0 ** (rng.uniform(-24.0, 0.0) / 20.0)
+    out *= gain / peak
+    out += gain * 10.0 ** (rng.uniform(-80.0, -45.0) / 20.0) * rng.standard_normal(len(out))
+    return out.astype(np.float32)
+
+
+def _mix(drums: np.ndarray, music: np.ndarray, ratio_db: float | None) -> np.ndarray:
+    """``drums`` plus ``music`` scaled to ``ratio_db`` drum-to-music power ratio (None: drums alone)."""
+    if ratio_db is None:
+        return drums
+    pd, pm = float(np.mean(drums**2)), float(np.mean(music**2))
+    if pm <= 0.0 or pd <= 0.0:
+        return drums
+    return drums + np.sqrt(pd / pm) * 10.0 ** (-ratio_db / 20.0) * music
+
+
+def render_pattern(kit: DrumKit | None, style: str, seed: int, seconds: float,
+                   ratio_db: float | None) -> tuple[np.ndarray, list[tuple[float, str]]]:
+    """A generated pattern of ``style`` played on ``kit`` (None: synthetic), mixed under its music."""
+    from heihachi_index.synth import generate
+
+    tr = generate(style, seed, seconds, sr=SR, kit=kit, stems=True, vocals=bool(seed % 3 == 0))
+    stems = tr.stems or {}
+    drums = stems["drums"].mean(axis=1)
+    music = sum(stems[k] for k in ("bass", "music", "vocals", "fx")).mean(axis=1)
+    truth = [(float(h["time"]), str(h["label"])) for h in tr.truth.hits]
+    return _mix(drums, music, ratio_db).astype(np.float32), truth
+
+
+def music_beds(n: int, seconds: float, seed: int) -> list[np.ndarray]:
+    """``n`` drumless music excerpts (bass, pads, keys, leads) from the generator."""
+    from heihachi_index.synth import STYLES, generate
+
+    beds = []
+    for i in range(n):
+        tr = generate(STYLES[(seed + i) % len(STYLES)], 10_000 + seed + i, seconds, sr=SR, drums=False,
+                      vocals=i % 2 == 0)
+        beds.append(tr.mono())
+    return beds
+
+
+def _shot(s: OneShot, rng: np.random.Generator, max_len: int) -> np.ndarray:
+    factor = rng.uniform(0.8, 1.25)  # resampling by this factor shifts pitch by up to +-4 semitones
+    x = soxr.resample(s.audio, s.sr, int(round(SR * factor))).astype(np.float32)
+    return x[:max_len]
+
+
+def render_shots(shots: Sequence[OneShot], rng: np.random.Generator, bed: np.ndarray | None,
+                 p_layer: float = 0.35) -> tuple[np.ndarray, list[tuple[float, str]]]:
+    """All ``shots`` in random order, 0.3-0.9 s apart with random levels, some layered with another shot
+    of a different label, optionally over a music bed at -12..+6 dB drum-to-music ratio."""
+    order = rng.permutation(len(shots))
+    gaps = rng.uniform(0.3, 0.9, size=len(order))
+    starts = (np.concatenate([[0.2], 0.2 + np.cumsum(gaps)[:-1]]) * SR).astype(int)
+    n = int(starts[-1] + 1.0 * SR)
+    y = np.zeros(n, dtype=np.float32)
+    truth: list[tuple[float, str]] = []
+    for k, i in enumerate(order):
+        s = shots[i]
+        room = int(gaps[k] * SR)
+        x = _shot(s, rng, room) * np.float32(10.0 ** (rng.uniform(-12.0, 0.0) / 20.0))
+        y[starts[k] : starts[k] + len(x)] += x
+        truth.append((starts[k] / SR, s.label))
+        if rng.random() < p_layer:
+            others = [j for j in range(len(shots)) if shots[j].label != s.label]
+            if others:
+                o = shots[others[int(rng.integers(len(others)))]]
+                off = int(rng.integers(0, int(0.003 * SR)))
+                x2 = _shot(o, rng, room - off) * np.float32(10.0 ** (rng.uniform(-12.0, 0.0) / 20.0))
+                y[starts[k] + off : starts[k] + off + len(x2)] += x2
+                truth.append(((starts[k] + off) / SR, o.label))
+    if bed is not None:
+        reps = int(np.ceil(n / len(bed)))
+        y = _mix(y, np.tile(bed, reps)[:n], float(rng.uniform(-12.0, 6.0)))
+    return y.astype(np.float32), truth
+
+
+def build_examples(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, shot_passes: int,
+                   seconds: float, seed: int, random_tracks: int = 0, random_shot_kits: int = 0,
+                   n_beds: int = 6, delta: float = ONSET_DELTA, rel: float = ONSET_REL,
+                   progress: Callable[[str], None] | None = None) -> Examples:
+    """Training examples from every kit of ``kits`` (see the module docstring), plus ``random_tracks``
+    patterns and ``random_shot_kits`` sequences of one-shots played on random synthesised kits
+    (:func:`~.data.random_kit`)."""
+    rng = np.random.default_rng(seed)
+    parts: list[Examples] = []
+    beds = music_beds(n_beds, 8.0, seed)
+    jobs: list[tuple[DrumKit | None, str]] = [(k, name) for name, k in kits.kits.items() for _ in range(tracks_per_kit)]
+    jobs += [(None, "synthetic")] * synthetic_tracks + [(None, "random")] * random_tracks
+    for j, (kit, name) in enumerate(jobs):
+        style = DRUM_STYLES[int(rng.integers(len(DRUM_STYLES)))]
+        ratio = None if rng.random() < 0.25 else float(rng.uniform(-10.0, 6.0))
+        if name == "random":
+            kit = random_kit(rng, SR)
+        y, truth = render_pattern(kit, style, int(rng.integers(1_000_000)), seconds, ratio)
+        parts.append(label_onsets(augment(y, rng), truth, delta, rel))
+        if progress and j % 50 == 0:
+            progress(f"patterns {j}/{len(jobs)}")
+    shot_sets: list[list[OneShot]] = []
+    for _ in range(shot_passes):
+        for name in sorted(set(kits.kits) | set(kits.others)):
+            shots = (kit_one_shots(kits.kits[name], name) if name in kits.kits else []) + kits.others.get(name, [])
+            if shots:
+                shot_sets.append(shots)
+    others = [s for name in sorted(kits.others) for s in kits.others[name]]
+    for k in range(random_shot_kits):
+        # Random kits carry no "other" sounds of their own: borrow a few so that the set stays mixed.
+        pick = [others[i] for i in rng.choice(len(others), size=min(6, len(others)), replace=False)] if others else []
+        shot_sets.append(kit_one_shots(random_kit(rng, SR, sounds=3), f"random-{k}") + pick)
+    for i, shots in enumerate(shot_sets):
+        bed = beds[int(rng.integers(len(beds)))] if rng.random() < 0.6 else None
+        y, truth = render_shots(shots, rng, bed)
+        parts.append(label_onsets(augment(y, rng), truth, delta, rel))
+        if progress and i % 50 == 0:
+            progress(f"one-shot sets {i}/{len(shot_sets)}")
+    return Examples.concat(parts)
+
+
+def fit_mlp(ex: Examples, *, hidden: Sequence[int] = (128, 64), epochs: int = 25, seed: int = 0,
+            threads: int = 1, input_noise: float = 0.3, dropout: float = 0.3,
+            balance: float = 0.5) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """Train the MLP with torch (CPU); returns the input standardisation and the layer weights.
+
+    With about ten kits to learn from, the net easily memorises kits: dropout, weight decay and Gaussian
+    noise on the standardised inputs keep it to what kits share. Positives of each output are weighted
+    by (negatives / positives) ** ``balance`` (at most 20), so rare drum classes (claps, crashes) count.
+    """
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    mean = ex.x.mean(axis=0)
+    scale = ex.x.std(axis=0) + 1e-3
+    X = torch.from_numpy((ex.x - mean) / scale)
+    Y = torch.from_numpy(ex.y)
+    sizes = [X.shape[1], *hidden, Y.shape[1]]
+    layers: list[torch.nn.Module] = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers += [torch.nn.ReLU(), torch.nn.Dropout(dropout)]
+    net = torch.nn.Sequential(*layers)
+    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-2)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
+    n_pos = ex.y.sum(axis=0)
+    pos_weight = np.clip(((len(ex.y) - n_pos) / np.maximum(n_pos, 1.0)) ** balance, 1.0, 20.0)
+    # "other" is left unweighted: the calibration kits hold too few such sounds to correct its bias.
+    pos_weight[OUTPUTS.index(OTHER)] = 1.0
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.from_numpy(pos_weight.astype(np.float32)))
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        net.train()
+        perm = torch.randperm(len(X), generator=gen)
+        for b in range(0, len(X), 256):
+            idx = perm[b : b + 256]
+            opt.zero_grad()
+            xb = X[idx]
+            if input_noise > 0:
+                xb = xb + input_noise * torch.randn(xb.shape, generator=gen)
+            loss = loss_fn(net(xb), Y[idx])
+            loss.backward()
+            opt.step()
+        sched.step()
+    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
+    ws = [m.weight.detach().numpy().T.copy() for m in linears]
+    bs = [m.bias.detach().numpy().copy() for m in linears]
+    return mean.astype(np.float32), scale.astype(np.float32), ws, bs
+
+
+def platt(logits: np.ndarray, y: np.ndarray, iters: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """Per-output Platt scaling ``sigmoid(a z + b)`` fitted by damped Newton steps on the log loss, with
+    Platt's smoothed targets (so separable data cannot push ``a`` to infinity).
+
+    Outputs with fewer than 5 positives or negatives keep ``a = 1, b = 0``; ``a`` stays in [0.1, 5].
+    """
+    k = logits.shape[1]
+    a, b = np.ones(k), np.zeros(k)
+    for j in range(k):
+        z, t = logits[:, j].astype(np.float64), y[:, j].astype(np.float64)
+        n_pos, n_neg = t.sum(), (1 - t).sum()
+        if n_pos < 5 or n_neg < 5:
+            continue
+        t = np.where(t > 0, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+        p_ = np.array([1.0, 0.0])
+        for _ in range(iters):
+            s = 1.0 / (1.0 + np.exp(-np.clip(p_[0] * z + p_[1], -50, 50)))
+            g = np.array([np.sum((s - t) * z), np.sum(s - t)])
+            w = s * (1 - s) + 1e-9
+            H = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]]) + 1e-3 * np.eye(2)
+            step = np.clip(np.linalg.solve(H, g), -1.0, 1.0)
+            p_ -= step
+            if np.max(np.abs(step)) < 1e-7:
+                break
+        a[j], b[j] = np.clip(p_[0], 0.1, 5.0), np.clip(p_[1], -10.0, 10.0)
+    return a.astype(np.float32), b.astype(np.float32)
+
+
+def best_thresholds(proba: np.ndarray, y: np.ndarray, lo: float = 0.25, hi: float = 0.6) -> np.ndarray:
+    """Per-output decision threshold in [lo, hi] maximising F1 on held-out examples (0.5 when an output
+    has fewer than 10 positives)."""
+    grid = np.arange(lo, hi + 1e-9, 0.05)
+    out = np.full(proba.shape[1], 0.5, dtype=np.float32)
+    for j in range(proba.shape[1]):
+        t = y[:, j] > 0
+        if t.sum() < 10:
+            continue
+        f1 = []
+        for th in grid:
+            p = proba[:, j] >= th
+            tp = float((p & t).sum())
+            f1.append(2 * tp / max(p.sum() + t.sum(), 1))
+        out[j] = grid[int(np.argmax(f1))]
+    return out
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Sizes of a training run; the defaults make the shipped weights."""
+
+    tracks_per_kit: int = 24
+    synthetic_tracks: int = 60
+    random_tracks: int = 200
+    shot_passes: int = 6
+    random_shot_kits: int = 150
+    seconds: float = 12.0
+    epochs: int = 30
+    hidden: tuple[int, ...] = (256, 128)
+    balance: float = 0.5
+    input_noise: float = 0.3
+    dropout: float = 0.3
+    onset_delta: float = ONSET_DELTA
+    onset_rel: float = ONSET_REL
+    seed: int = 0
+    threads: int = 1
+    extra_kits: bool = True
+    max_train_kits: int | None = None
+
+
+#: Overrides of :class:`TrainConfig` for ``--quick`` runs.
+QUICK: dict[str, int] = {"tracks_per_kit": 3, "synthetic_tracks": 10, "random_tracks": 20, "shot_passes": 1,
+                         "random_shot_kits": 10, "epochs": 5}
+
+
+def fit_classifier(ex: Examples, cal: Examples, cfg: TrainConfig) -> DrumClassifier:
+    """Fit the MLP on ``ex``, then its Platt calibration and per-output thresholds on ``cal``."""
+    mean, scale, ws, bs = fit_mlp(ex, hidden=cfg.hidden, epochs=cfg.epochs, seed=cfg.seed, threads=cfg.threads,
+                                  input_noise=cfg.input_noise, dropout=cfg.dropout, balance=cfg.balance)
+    k = len(OUTPUTS)
+    raw = DrumClassifier(mean, scale, tuple(ws), tuple(bs), np.ones(k, np.float32), np.zeros(k, np.float32),
+                         np.full(k, 0.5, np.float32), cfg.onset_delta, cfg.onset_rel)
+    a, b = platt(raw.logits(cal.x), cal.y)
+    clf = replace(raw, cal_a=a, cal_b=b)
+    return replace(clf, threshold=best_thresholds(clf.predict_proba(cal.x), cal.y))
+
+
+def train(out: str | Path = WEIGHTS_PATH, cfg: TrainConfig = TrainConfig(),
+          progress: Callable[[str], None] | None = None) -> DrumClassifier:
+    """Build the examples, fit and calibrate the classifier, and write its weights to ``out``."""
+    t0 = time.perf_counter()
+    say = progress or (lambda msg: log.info(msg))
+    train_kits = kit_split("train", extra=cfg.extra_kits)
+    if cfg.max_train_kits is not None:
+        keep = sorted(train_kits.kits)[: cfg.max_train_kits]
+        train_kits = KitSet({k: train_kits.kits[k] for k in keep}, {k: train_kits.others.get(k, []) for k in keep})
+    cal_kits = kit_split("calibration")
+    ex = build_examples(train_kits, tracks_per_kit=cfg.tracks_per_kit, synthetic_tracks=cfg.synthetic_tracks,
+                        shot_passes=cfg.shot_passes, seconds=cfg.seconds, seed=cfg.seed,
+                        random_tracks=cfg.random_tracks, random_shot_kits=cfg.random_shot_kits,
+                        delta=cfg.onset_delta, rel=cfg.onset_rel, progress=say)
+    say(f"{len(ex.x)} training examples ({time.perf_counter() - t0:.0f} s)")
+    cal = build_examples(cal_kits, tracks_per_kit=max(1, cfg.tracks_per_kit // 2),
+                         synthetic_tracks=max(1, cfg.synthetic_tracks // 6), shot_passes=max(1, cfg.shot_passes // 2),
+                         seconds=cfg.seconds, seed=cfg.seed + 1, delta=cfg.onset_delta, rel=cfg.onset_rel)
+    say(f"{len(cal.x)} calibration examples ({time.perf_counter() - t0:.0f} s)")
+    clf = fit_classifier(ex, cal, cfg)
+    clf.save(out, train_kits=sorted(train_kits.kits), n_examples=len(ex.x), seed=cfg.seed)
+    say(f"wrote {out} ({time.perf_counter() - t0:.0f} s)")
+    return clf
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m heihachi_index.analysis.drums.train", description=__doc__.split("\n")[0])
+    p.add_argument("--out", default=str(WEIGHTS_PATH), help="weights file to write (default: the shipped one)")
+    p.add_argument("--quick", action="store_true", help="a small fast run (for trying things out)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--no-extra-kits", action="store_true", help="Hydrogen kits only (no LMMS / Sonic Pi samples)")
+    args = p.parse_args(argv)
+    cfg = TrainConfig(seed=args.seed, threads=args.threads, extra_kits=not args.no_extra_kits)
+    if args.quick:
+        cfg = replace(cfg, **QUICK)
+    train(args.out, cfg, progress=lambda m: print(m, flush=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,174 @@
+"""Drum hit detection: shipped weights on held-out kits, onset timing, layering, velocities, bad input, training."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from heihachi_index.analysis.drums import DrumInputError, DrumModelError, detect_hits, hits_summary, load_classifier
+from heihachi_index.analysis.drums.classify import DrumClassifier
+from heihachi_index.analysis.drums.data import HELD_OUT_KITS, HYDROGEN_DIR, kit_one_shots, load_kit
+from heihachi_index.analysis.drums.metrics import match, unique_times
+from heihachi_index.analysis.types import DRUM_CLASSES, OTHER, DrumHit
+
+pytestmark = pytest.mark.skipif(not (HYDROGEN_DIR / HELD_OUT_KITS[0]).is_dir(), reason="hydrogen-drumkits missing")
+
+SR = 44100
+
+
+@pytest.fixture(scope="module")
+def pearl():
+    return load_kit(HYDROGEN_DIR / "The Black Pearl 1.0")
+
+
+def _shot(kit, label: str, index: int = 0) -> np.ndarray:
+    shots = [s for s in kit_one_shots(kit, kit.name) if s.label == label]
+    s = shots[index % len(shots)]
+    assert s.sr == SR
+    return s.audio
+
+
+def _place(length_s: float, events: list[tuple[float, np.ndarray, float]]) -> np.ndarray:
+    y = np.zeros(int(length_s * SR), dtype=np.float32)
+    for t, x, gain in events:
+        i = int(round(t * SR))
+        x = x[: len(y) - i]
+        y[i : i + len(x)] += gain * x
+    return y
+
+
+def test_shipped_weights_load_once():
+    clf = load_classifier()
+    assert isinstance(clf, DrumClassifier)
+    assert load_classifier() is clf
+
+
+def test_missing_weights_raise_clear_error(tmp_path):
+    with pytest.raises(DrumModelError, match="not found"):
+        load_classifier(tmp_path / "nope.npz")
+
+
+def test_held_out_isolated_hits_classified():
+    # First layer of every instrument of the held-out kits, alone.
+    correct = total = 0
+    for name in HELD_OUT_KITS:
+        kit = load_kit(HYDROGEN_DIR / name)
+        for label, insts in kit.instruments.items():
+            for inst in insts:
+                ly = inst.layers[-1]
+                x = ly.audio / (np.max(np.abs(ly.audio)) or 1.0)
+                y = np.zeros(ly.sr, dtype=np.float32)
+                n = min(len(x), ly.sr - ly.sr // 4)
+                y[ly.sr // 4 : ly.sr // 4 + n] = 0.5 * x[:n]
+                pred = {h.label for h in detect_hits(y, ly.sr) if abs(h.time - 0.25) < 0.05}
+                correct += label in pred
+                total += 1
+    assert total > 40
+    # A regression guard below the level reached (27/46 = 0.59 with the shipped weights); the goal is 0.9,
+    # see benchmarks/eval_drums.py: open hats, rides and crashes of unseen acoustic kits are the weak spot.
+    assert correct / total >= 0.5, f"{correct}/{total} held-out one-shots recognised"
+
+
+def test_pattern_onsets_found_in_time(pearl):
+    from heihachi_index.synth import generate
+
+    tr = generate("house", 3, 8.0, kit=pearl, stems=True)
+    drums = tr.stems["drums"].mean(axis=1)
+    hits = detect_hits(drums, tr.sr)
+    assert hits == sorted(hits, key=lambda h: h.time)
+    est = unique_times(np.array([h.time for h in hits]))
+    ref = unique_times(tr.truth.hit_times())
+    pairs = match(est, ref, 0.03)
+    assert len(pairs) / len(ref) >= 0.9  # 1.0 and 0.98 with the shipped weights
+    assert len(pairs) / len(est) >= 0.9
+    err = np.abs([est[i] - ref[j] for i, j in pairs])
+    assert np.median(err) <= 0.01
+
+
+@pytest.mark.parametrize("kit_name", ["HardElectro1", "The Black Pearl 1.0"])
+def test_layered_kick_and_hat_give_two_hits(kit_name):
+    # Every plainly closed hat of the kit (not pedal, swish or choke) on top of the kit's loudest kick.
+    kit = load_kit(HYDROGEN_DIR / kit_name)
+    kick = _shot(kit, "kick", -1)
+    hats = [s.audio for s in kit_one_shots(kit, kit_name) if s.label == "hihat_closed" and "closed" in s.name.lower()]
+    assert len(hats) >= 4
+    both = 0
+    for hat in hats:
+        y = _place(1.5, [(0.5, kick, 0.7), (0.5, hat, 0.5)])
+        hits = [h for h in detect_hits(y, SR) if abs(h.time - 0.5) < 0.03]
+        by_label = {h.label: h.time for h in hits}
+        if {"kick", "hihat_closed"} <= set(by_label):
+            both += 1
+            assert by_label["kick"] == by_label["hihat_closed"]  # one onset, two hits
+    assert both / len(hats) >= 0.75, f"kick + hat found in {both}/{len(hats)} layered hits"
+
+
+def test_velocity_follows_level(pearl):
+    snare = _shot(pearl, "snare", -1)
+    gains = (0.8, 0.4, 0.2, 0.1)
+    y = _place(3.0, [(0.3 + 0.6 * k, snare, g) for k, g in enumerate(gains)])
+    hits = [h for h in detect_hits(y, SR) if h.label == "snare"]
+    assert len(hits) == len(gains)
+    v = [h.velocity for h in hits]
+    assert all(0.0 <= x <= 1.0 for x in v)
+    assert all(a > b for a, b in zip(v, v[1:])), v
+    assert v[0] > 0.9
+
+
+def test_silence_gives_no_hits():
+    assert detect_hits(np.zeros(SR, dtype=np.float32), SR) == []
+
+
+@pytest.mark.parametrize("y, sr, reason", [
+    (np.zeros(0, dtype=np.float32), SR, "empty"),
+    (np.array([0.0, np.nan, 0.0] * 1000, dtype=np.float32), SR, "NaN"),
+    (np.zeros((SR, 2), dtype=np.float32), SR, "mono"),
+    (np.zeros(SR, dtype=np.float32), 0, "sample rate"),
+])
+def test_bad_input_raises(y, sr, reason):
+    with pytest.raises(DrumInputError, match=reason):
+        detect_hits(y, sr)
+
+
+def test_hits_summary():
+    hits = [DrumHit(0.0, "kick", 0.9, 1.0), DrumHit(0.0, "hihat_closed", 0.8, 0.5), DrumHit(0.5, "kick", 0.9, 0.7),
+            DrumHit(1.0, OTHER, 0.6, 0.4)]
+    s = hits_summary(hits, 2.0)
+    assert set(s["counts"]) == {*DRUM_CLASSES, OTHER}
+    assert s["counts"]["kick"] == 2 and s["per_second"]["kick"] == 1.0 and s["total"] == 4
+    with pytest.raises(ValueError, match="duration"):
+        hits_summary(hits, 0.0)
+    with pytest.raises(ValueError, match="unknown drum label"):
+        hits_summary([DrumHit(0.0, "cowbell")], 1.0)
+
+
+def test_training_runs_end_to_end(tmp_path):
+    from heihachi_index.analysis.drums.train import TrainConfig, train
+
+    out = tmp_path / "w.npz"
+    cfg = TrainConfig(tracks_per_kit=1, synthetic_tracks=1, random_tracks=1, shot_passes=1, random_shot_kits=1,
+                      seconds=6.0, epochs=2, hidden=(32,), extra_kits=False, max_train_kits=2)
+    clf = train(out, cfg)
+    loaded = DrumClassifier.load(out)
+    x = np.random.default_rng(0).standard_normal((3, len(clf.mean))).astype(np.float32)
+    np.testing.assert_allclose(loaded.predict_proba(x), clf.predict_proba(x), rtol=1e-5)
+    assert (loaded.onset_delta, loaded.onset_rel) == (cfg.onset_delta, cfg.onset_rel)
+    y = np.random.default_rng(1).standard_normal(SR).astype(np.float32) * 0.01
+    assert isinstance(detect_hits(y, SR, model=out), list)
+
+
+def test_random_kit_covers_every_class():
+    from heihachi_index.analysis.drums.data import random_kit, random_shot
+
+    kit = random_kit(np.random.default_rng(0), 22050, sounds=2)
+    assert set(kit.labels) == set(DRUM_CLASSES)
+    for insts in kit.instruments.values():
+        assert len(insts) == 2
+        for inst in insts:
+            x = inst.layers[0].audio
+            assert x.dtype == np.float32 and np.all(np.isfinite(x)) and abs(float(np.max(np.abs(x))) - 1.0) < 1e-5
+    # Hats decay faster than crashes, whatever the draw.
+    rng = np.random.default_rng(1)
+    assert max(len(random_shot("hihat_closed", 22050, rng)) for _ in range(5)) < min(
+        len(random_shot("crash", 22050, rng)) for _ in range(5))
+    with pytest.raises(ValueError, match="unknown drum label"):
+        random_shot("cowbell", 22050, rng)
