@@ -76,7 +76,9 @@ class TextModel:
             raise TextModelError(f"text model directory {self.path} does not exist")
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
 
+            hf_logging.disable_progress_bar()  # a "Loading weights" bar per load would break structured logs
             self._model = SentenceTransformer(str(self.path), device=device, local_files_only=True)
         except Exception as exc:  # any failure inside the library means the same thing to the user
             raise TextModelError(f"cannot load the sentence-transformers model at {self.path}: {exc}") from exc
