@@ -81,20 +81,22 @@ def ingest_path_requests(paths: Iterable[str], recursive: bool) -> Iterator[ipb.
     yield ipb.IngestRequest(server_paths=ipb.ServerPaths(paths=[str(p) for p in paths], recursive=recursive))
 
 
+def clip_upload(audio: str | os.PathLike[str] | bytes, chunk_bytes: int,
+                file_name: str | None = None) -> tuple[str, int, Iterator[bytes]]:
+    """``(file name, size, chunks)`` of a clip given as a path or as its bytes."""
+    if isinstance(audio, (bytes, bytearray, memoryview)):
+        data = bytes(audio)
+        return file_name or "clip", len(data), (data[i:i + chunk_bytes] for i in range(0, len(data), chunk_bytes))
+    path = Path(audio)
+    return file_name or path.name, os.path.getsize(path), _chunks(path, chunk_bytes)
+
+
 def search_audio_requests(audio: str | os.PathLike[str] | bytes, options: pb.SearchOptions, chunk_bytes: int,
                           file_name: str | None = None) -> Iterator[spb.SearchAudioRequest]:
     """A SearchAudio request stream: the query, then the clip (a path or its bytes) in chunks."""
-    if isinstance(audio, (bytes, bytearray, memoryview)):
-        data = bytes(audio)
-        yield spb.SearchAudioRequest(query=spb.SearchAudioQuery(options=options, file_name=file_name or "clip",
-                                                                size_bytes=len(data)))
-        for i in range(0, len(data), chunk_bytes):
-            yield spb.SearchAudioRequest(chunk=data[i:i + chunk_bytes])
-        return
-    path = Path(audio)
-    yield spb.SearchAudioRequest(query=spb.SearchAudioQuery(options=options, file_name=file_name or path.name,
-                                                            size_bytes=os.path.getsize(path)))
-    for block in _chunks(path, chunk_bytes):
+    name, size, chunks = clip_upload(audio, chunk_bytes, file_name)
+    yield spb.SearchAudioRequest(query=spb.SearchAudioQuery(options=options, file_name=name, size_bytes=size))
+    for block in chunks:
         yield spb.SearchAudioRequest(chunk=block)
 
 
@@ -130,15 +132,7 @@ def analysis_requests(message_type: type, target: str | os.PathLike[str] | bytes
     if track_id:
         yield message_type(target=apb.AnalysisTarget(track_id=str(target)))
         return
-    if isinstance(target, (bytes, bytearray, memoryview)):
-        data = bytes(target)
-        yield message_type(target=apb.AnalysisTarget(clip=apb.ClipHeader(file_name=file_name or "clip",
-                                                                          size_bytes=len(data))))
-        for i in range(0, len(data), chunk_bytes):
-            yield message_type(chunk=data[i:i + chunk_bytes])
-        return
-    path = Path(target)
-    yield message_type(target=apb.AnalysisTarget(clip=apb.ClipHeader(file_name=file_name or path.name,
-                                                                      size_bytes=os.path.getsize(path))))
-    for block in _chunks(path, chunk_bytes):
+    name, size, chunks = clip_upload(target, chunk_bytes, file_name)
+    yield message_type(target=apb.AnalysisTarget(clip=apb.ClipHeader(file_name=name, size_bytes=size)))
+    for block in chunks:
         yield message_type(chunk=block)
