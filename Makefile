@@ -19,9 +19,14 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 venv install: $(STAMP)
 
-# Labelled real drum recordings (Debian's hydrogen-drumkits) for the drum classifier's tests and evaluation.
+# Labelled real drum recordings for the drum classifier's tests and evaluation: Debian's hydrogen-drumkits,
+# and a small General MIDI SoundFont with FluidSynth to render it (the training script also uses the larger
+# fluid-soundfont-gm and musescore-general-soundfont when installed).
+DRUM_PACKAGES := hydrogen-drumkits fluidsynth timgm6mb-soundfont
 drumkits:
-	@[ -d "$(DRUMKITS)" ] || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends hydrogen-drumkits >/dev/null; }
+	@[ -d "$(DRUMKITS)" ] && command -v fluidsynth >/dev/null && [ -f /usr/share/sounds/sf2/TimGM6mb.sf2 ] || { \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  --no-install-recommends $(DRUM_PACKAGES) >/dev/null; }
 
 test: $(STAMP) drumkits
 	$(BIN)/python -m pytest -q tests

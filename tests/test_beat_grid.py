@@ -122,3 +122,19 @@ def test_bad_input():
         beat_grid(np.zeros(SR * 5, dtype=np.float32), SR)
     with pytest.raises(BeatTrackingError, match="tempo_min"):
         beat_grid(y, SR, tempo_min=150, tempo_max=100)
+
+
+def test_detector_like_hits_do_not_pull_the_grid_off_the_kicks(tracks):
+    # A detector gives every class velocities up to 1: a loud 16th-note hat line (here on the odd 16ths)
+    # and a snare only in one fill must not move the beats off a four-on-the-floor kick.
+    track = tracks["house"]
+    beats = np.asarray(track.truth.beats)
+    sixteenth = float(np.median(np.diff(beats))) / 4
+    hits = [DrumHit(float(b), "kick", 0.95, 1.0) for b in beats]
+    hits += [DrumHit(float(b + k * sixteenth), "hihat_closed", 0.95, 1.0) for b in beats for k in (1, 3)]
+    fill = beats[len(beats) // 2]
+    hits += [DrumHit(float(fill + k * sixteenth), "snare", 0.95, 1.0) for k in (1, 3, 5, 6, 7)]
+    hits.sort(key=lambda h: h.time)
+    g = beat_grid(track.mono(), track.sr, hits=hits)
+    assert f_measure(beats, g.beats) >= 0.95
+    assert f_measure(np.asarray(track.truth.downbeats), g.downbeats) >= 0.9

@@ -86,11 +86,15 @@ def test_pattern_onsets_found_in_time(pearl):
 
 @pytest.mark.parametrize("kit_name", ["HardElectro1", "The Black Pearl 1.0"])
 def test_layered_kick_and_hat_give_two_hits(kit_name):
-    # Every plainly closed hat of the kit (not pedal, swish or choke) on top of the kit's loudest kick.
+    # Every plainly closed hat of the kit (not pedal, swish or choke) that is recognised alone, on top of the
+    # kit's loudest kick: layering must not lose either. (How many hats are recognised alone is the
+    # classifier's accuracy, which benchmarks/eval_drums.py measures.)
     kit = load_kit(HYDROGEN_DIR / kit_name)
     kick = _shot(kit, "kick", -1)
     hats = [s.audio for s in kit_one_shots(kit, kit_name) if s.label == "hihat_closed" and "closed" in s.name.lower()]
-    assert len(hats) >= 4
+    hats = [h for h in hats if any(x.label == "hihat_closed" and abs(x.time - 0.5) < 0.03
+                                   for x in detect_hits(_place(1.5, [(0.5, h, 0.5)]), SR))]
+    assert len(hats) >= 2
     both = 0
     for hat in hats:
         y = _place(1.5, [(0.5, kick, 0.7), (0.5, hat, 0.5)])

@@ -79,7 +79,9 @@ def test_switches_to_hnsw_at_threshold_and_keeps_recall():
     for q in queries:
         approx, _ = fi.search(q, 10)
         exact, _ = fi.search(q, 10, exact=True)
-        assert exact.tolist() == brute_topk(x, q, 10).tolist()
+        # Exact up to float rounding: two neighbours whose scores differ by ~1e-7 may swap places.
+        scores = normalize_rows(x) @ normalize_rows(q)[0]
+        np.testing.assert_allclose(scores[exact], scores[brute_topk(x, q, 10)], atol=1e-5)
         recall.append(len(set(approx) & set(exact)) / 10)
     assert np.mean(recall) >= 0.95, f"HNSW recall@10 {np.mean(recall):.3f}"
     # filtered HNSW search: selective filters run exactly, broad ones through the graph

@@ -451,6 +451,18 @@ def _zscore(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / sd if sd > 1e-12 else np.zeros_like(x)
 
 
+def _hit_score(x: np.ndarray) -> np.ndarray:
+    """Hit strengths at the points, centred and in units of a typical hit.
+
+    Not a z-score: an instrument that plays only in a few fills (a techno snare roll) would get a tiny
+    standard deviation, so each of its hits would outweigh several bars of steady kicks and pull the grid
+    off the beat."""
+    on = x[x > 0]
+    if on.size == 0:
+        return np.zeros_like(x)
+    return (x - x.mean()) / max(float(np.median(on)), 1e-12)
+
+
 def _at_points(env: np.ndarray, points: np.ndarray, frame_rate: float, width: int = 2) -> np.ndarray:
     """Maximum of an envelope within ``width`` frames of each point."""
     f = np.round((points + ONSET_LAG) * frame_rate).astype(int)
@@ -505,9 +517,9 @@ def _bar_evidence(env: _Envelopes, points: np.ndarray, hits: Sequence[DrumHit] |
     fr = env.frame_rate
     nov = _zscore(_bar_novelty(env.mel_db, points, fr))
     if hits:
-        kick = _zscore(_hit_strength(hits, points, ("kick",)))
-        snare = _zscore(_hit_strength(hits, points, ("snare", "clap")))
-        crash = _zscore(_hit_strength(hits, points, ("crash",)))
+        kick = _hit_score(_hit_strength(hits, points, ("kick",)))
+        snare = _hit_score(_hit_strength(hits, points, ("snare", "clap")))
+        crash = _hit_score(_hit_strength(hits, points, ("crash",)))
         return (kick[:, None] * KICK_TEMPLATE[None, :] + snare[:, None] * SNARE_TEMPLATE[None, :]
                 + (0.5 * crash + nov)[:, None] * DOWNBEAT_TEMPLATE[None, :])
     kick = _zscore(_at_points(_normalise(env.kick), points, fr))
@@ -606,9 +618,14 @@ def beat_grid(y: np.ndarray, sr: int, *, hits: Sequence[DrumHit] | None = None, 
     is_beat = pos8 % PULSES_PER_BEAT == 0
     beats = points[is_beat]
     positions = pos8[is_beat] // PULSES_PER_BEAT
-    if len(hits) >= 2 * PULSES_PER_BAR:
-        t = np.array([h.time for h in hits], dtype=np.float64)
-        w = np.array([max(h.velocity * h.confidence, 1e-3) for h in hits])
+    # Kicks, snares and claps pin the beats; hats join only without them, since a detector's velocities
+    # make a loud 16th-note hat line weigh as much as the kicks and it would drag the grid a 16th off.
+    anchors = [h for h in drum_hits if h.label in ("kick", "snare", "clap")]
+    if len(anchors) < 2 * PULSES_PER_BAR:
+        anchors = hits
+    if len(anchors) >= 2 * PULSES_PER_BAR:
+        t = np.array([h.time for h in anchors], dtype=np.float64)
+        w = np.array([max(h.velocity * h.confidence, 1e-3) for h in anchors])
     else:
         t, w = _peaks(acc, fr)
     beats = _refine(beats, t, w)

@@ -251,6 +251,26 @@ def label_for_name(name: str) -> str | None:
     return None
 
 
+def sample_onset(x: np.ndarray, sr: int) -> int:
+    """Where the hit of a one-shot sample starts: 1 ms before its 1-ms peak envelope first reaches -20 dB
+    of the sample's peak (0 for silence).
+
+    Samples often begin with a quiet lead-in (a pedal hi-hat's swell, pre-ringing, noise): cutting at
+    -40 dB would keep tens of milliseconds before the hit that anyone hears or annotates, and the
+    generator's truth times would be late by that much.
+    """
+    a = np.abs(np.asarray(x, dtype=np.float32))
+    peak = float(a.max()) if a.size else 0.0
+    if peak <= 0.0:
+        return 0
+    block = max(1, sr // 1000)
+    n = len(a) // block
+    env = a[: n * block].reshape(n, block).max(axis=1) if n else a[None, :]
+    k = int(np.argmax(env >= 0.1 * peak))
+    first = int(np.argmax(a >= 0.01 * peak))
+    return max(first, (k - 1) * block)
+
+
 def _load(path: Path) -> tuple[np.ndarray, int] | None:
     try:
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
@@ -261,9 +281,8 @@ def _load(path: Path) -> tuple[np.ndarray, int] | None:
     peak = float(np.max(np.abs(x))) if len(x) else 0.0
     if peak <= 0.0:
         return None
-    # The hit time is where the sound starts, so drop any leading silence (below -40 dB of the peak).
-    start = int(np.argmax(np.abs(x) >= peak * 0.01))
-    return np.ascontiguousarray(x[start:]), int(sr)
+    # The hit time is where the sound starts, so drop the lead-in before it.
+    return np.ascontiguousarray(x[sample_onset(x, int(sr)) :]), int(sr)
 
 
 def _instrument(name: str, label: str, layers: list[Layer]) -> Instrument:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,8 @@ WEIGHTS_PATH = Path(__file__).with_name("drum_classifier.npz")
 
 # Start (in samples at SR, relative to the onset) of the 1024-sample windows described per hit: one that
 # ends just before the onset (what was already sounding), then windows over the attack and the decay (up
-# to ~0.5 s, where crashes, rides and open hats differ).
-WINDOW_STARTS: tuple[int, ...] = (-N_FFT - 64, -256, 0, 256, 768, 1792, 3840, 6400, 10240)
+# to ~1 s, where crashes, rides and open hats differ).
+WINDOW_STARTS: tuple[int, ...] = (-N_FFT - 64, -256, 0, 256, 768, 1792, 3840, 6400, 10240, 14336, 20480)
 # Frames (relative to the onset frame) of the percussive band envelope also given to the classifier.
 PERC_FRAMES: tuple[int, ...] = (-4, 0, 2, 4, 8, 16)
 FLOOR_DB = -80.0
@@ -29,15 +30,25 @@ LEVEL_BANDS: dict[str, tuple[float, float]] = {
     "hihat_open": (4000.0, 11025.0), "tom": (60.0, 600.0), "crash": (3000.0, 11025.0), "ride": (3000.0, 11025.0),
     OTHER: (150.0, 11025.0),
 }
-N_FEATURES = len(WINDOW_STARTS) * N_BANDS + len(PERC_FRAMES) * N_BANDS + len(GROUPS)
+N_FEATURES = len(WINDOW_STARTS) * (N_BANDS + len(GROUPS)) + len(PERC_FRAMES) * N_BANDS + len(GROUPS)
 
 
 class DrumModelError(RuntimeError):
     """The drum classifier's weights are missing or unreadable."""
 
 
-def _band_db(y: np.ndarray, samples: np.ndarray, block: int = 256) -> np.ndarray:
-    """Band power in dB (onsets, windows, bands) of the windows of :data:`WINDOW_STARTS` around each onset."""
+@lru_cache(maxsize=2)
+def _group_bins(n_fft: int = N_FFT, sr: int = SR) -> tuple[slice, ...]:
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
+    return tuple(slice(int(np.searchsorted(freqs, lo)), int(np.searchsorted(freqs, hi))) for lo, hi in GROUPS)
+
+
+def _band_db(y: np.ndarray, samples: np.ndarray, block: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Band power in dB (onsets, windows, bands) of the windows of :data:`WINDOW_STARTS` around each onset,
+    and the spectral flatness (onsets, windows, groups) of each band group of :data:`GROUPS` in them.
+
+    Flatness (geometric over arithmetic mean of the bins' power, 0 for pure tones, 1 for white noise) tells a
+    ride's or cowbell's partials from the noise of a crash or a hi-hat, which band levels cannot."""
     pad = N_FFT + 64
     tail = WINDOW_STARTS[-1] + N_FFT
     yp = np.concatenate([np.zeros(pad, np.float32), y, np.zeros(tail, np.float32)])
@@ -45,13 +56,19 @@ def _band_db(y: np.ndarray, samples: np.ndarray, block: int = 256) -> np.ndarray
     W = band_matrix()
     starts = np.asarray(WINDOW_STARTS)[None, :] + pad
     out = np.empty((len(samples), len(WINDOW_STARTS), N_BANDS), dtype=np.float32)
+    flat = np.empty((len(samples), len(WINDOW_STARTS), len(GROUPS)), dtype=np.float32)
     ar = np.arange(N_FFT)
+    bins = _group_bins()
     for b in range(0, len(samples), block):
         idx = samples[b : b + block, None] + starts
         frames = yp[idx[..., None] + ar] * window
-        P = np.abs(scipy.fft.rfft(frames, axis=-1, workers=1)) ** 2
-        out[b : b + block] = 10.0 * np.log10(P @ W + 1e-10)
-    return out
+        P = np.abs(scipy.fft.rfft(frames, axis=-1, workers=1)) ** 2 + 1e-10
+        out[b : b + block] = 10.0 * np.log10(P @ W)
+        logP = np.log(P)
+        for g, sl in enumerate(bins):
+            flat[b : b + block, :, g] = np.exp(logP[..., sl].mean(axis=-1)) / P[..., sl].mean(axis=-1)
+    np.clip(flat, 0.0, 1.0, out=flat)  # float rounding: a flat floor (silence) gives 1 + 1e-7
+    return out, flat
 
 
 @dataclass(frozen=True)
@@ -81,14 +98,14 @@ def hit_features(y: np.ndarray, samples: np.ndarray, perc: np.ndarray, strength:
     n = len(samples)
     if n == 0:
         return HitFeatures(np.zeros((0, N_FEATURES), np.float32), np.zeros((0, len(OUTPUTS)), np.float32))
-    db = _band_db(y, samples)
+    db, flat = _band_db(y, samples)
     # Level-free shape: dB relative to the loudest band of the attack windows.
     ref = db[:, 1:3].max(axis=(1, 2))
     rel = np.maximum(db - ref[:, None, None], FLOOR_DB) / -FLOOR_DB
     frames = np.clip(samples[:, None] // HOP + np.asarray(PERC_FRAMES)[None, :], 0, perc.shape[0] - 1)
     pf = perc[frames] / (perc[frames].max(axis=(1, 2), keepdims=True) + 1e-3)
     st = strength / (strength.max(axis=1, keepdims=True) + 1e-6)
-    x = np.concatenate([rel.reshape(n, -1), pf.reshape(n, -1), st], axis=1).astype(np.float32)
+    x = np.concatenate([rel.reshape(n, -1), flat.reshape(n, -1), pf.reshape(n, -1), st], axis=1).astype(np.float32)
     # Velocity level: power added in the class's band by the attack over what sounded before.
     centres = band_centres()
     p_post = 10.0 ** (db[:, 2] / 10.0)

@@ -1,6 +1,6 @@
 """Labelled drum sounds for training and evaluation: Hydrogen kits (split by kit), optional extra sample
-packs (LMMS, Sonic Pi), non-drum percussion for the ``"other"`` class, and random synthesised kits
-(:func:`random_kit`) for timbre variety."""
+packs (LMMS, Sonic Pi, the GM drum kits of SoundFonts), non-drum percussion for the ``"other"`` class, and
+random synthesised kits (:func:`random_kit`) for timbre variety."""
 from __future__ import annotations
 
 import re
@@ -14,7 +14,7 @@ import soundfile as sf
 from heihachi_index.analysis.types import OTHER
 from heihachi_index.synth import drums as synth_drums
 from heihachi_index.synth import dsp
-from heihachi_index.synth.drums import DrumKit, Instrument, Layer, label_for_name
+from heihachi_index.synth.drums import DrumKit, Instrument, Layer, label_for_name, sample_onset
 from heihachi_index.synth.patterns import LABELS
 
 HYDROGEN_DIR = Path("/usr/share/hydrogen/data/drumkits")
@@ -27,13 +27,16 @@ HELD_OUT_KITS: tuple[str, ...] = ("The Black Pearl 1.0", "HardElectro1", "rumpf_
 #: Training kits used only to calibrate the classifier's confidences.
 CALIBRATION_KITS: tuple[str, ...] = ("ColomboAcousticDrumkit", "VariBreaks")
 
-# Instruments that are one sound but not a single hit (rolls) are left out.
-_SKIP = re.compile(r"\broll\b|\bempty", re.I)
+# Instruments that are not a single struck hit are left out: rolls, and chokes (a cymbal grabbed to stop it
+# ringing: the sound of damping, often near silence).
+_SKIP = re.compile(r"\broll\b|\bempty|\bchoke", re.I)
 # Hydrogen hi-hats called "Op"/"Side OHH" are open hats that label_for_name reads as closed.
 _OPEN_HAT = re.compile(r"\bop\b|\bohh\b|open|opened", re.I)
-# Non-drum percussion (the "other" class): everything percussive that is none of the eight classes.
-_OTHER = re.compile(r"stick|rim|cowbell|conga|bongo|djembe|tamb|agogo|clave|wood|maraca|shaker|snap|cajon|"
+# Non-drum percussion (the "other" class): everything percussive that is none of the eight classes, except
+# shakers, maracas and tambourines, which play the hi-hat's part in many tracks and are left out of both.
+_OTHER = re.compile(r"stick|rim|cowbell|conga|bongo|djembe|agogo|clave|wood|snap|cajon|"
                     r"whistle|zap|glass|sangban|dununba|kenkeni|clav|tabla|triangle|tick|perc|click", re.I)
+_HAT_LIKE = re.compile(r"tamb|maraca|shaker|cabasa", re.I)
 
 # Sonic Pi names its files by sound; these prefixes map them to labels (None: leave out).
 _SONIC_PI: tuple[tuple[str, str | None], ...] = (
@@ -94,8 +97,7 @@ def _read_audio(path: Path) -> tuple[np.ndarray, int] | None:
     peak = float(np.max(np.abs(x))) if x.size else 0.0
     if peak <= 0.0:
         return None
-    start = int(np.argmax(np.abs(x) >= 0.01 * peak))
-    return np.ascontiguousarray(x[start:] / peak), int(sr)
+    return np.ascontiguousarray(x[sample_onset(x, int(sr)) :] / peak), int(sr)
 
 
 def other_sounds(folder: Path) -> list[OneShot]:
@@ -108,7 +110,7 @@ def other_sounds(folder: Path) -> list[OneShot]:
     for inst in (el for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "instrument"):
         name_el = next((c for c in inst if c.tag.rsplit("}", 1)[-1] == "name"), None)
         name = (name_el.text or "").strip() if name_el is not None else ""
-        if not name or label_for_name(name) is not None or not _OTHER.search(name):
+        if not name or label_for_name(name) is not None or not _OTHER.search(name) or _HAT_LIKE.search(name):
             continue
         for el in inst.iter():
             if el.tag.rsplit("}", 1)[-1] != "filename" or not (el.text or "").strip():
@@ -158,7 +160,7 @@ def lmms_kit(folder: Path = LMMS_DIR) -> tuple[DrumKit, list[OneShot]] | None:
     kit = load_kit(folder)
     others = []
     for path in sorted(folder.glob("*.ogg")):
-        if label_for_name(path.stem) is None and _OTHER.search(path.stem):
+        if label_for_name(path.stem) is None and _OTHER.search(path.stem) and not _HAT_LIKE.search(path.stem):
             loaded = _read_audio(path)
             if loaded is not None:
                 others.append(OneShot(loaded[0], loaded[1], OTHER, "lmms", path.stem))
@@ -167,15 +169,47 @@ def lmms_kit(folder: Path = LMMS_DIR) -> tuple[DrumKit, list[OneShot]] | None:
 
 @dataclass
 class KitSet:
-    """Kits by split, with the ``"other"`` one-shots that belong to each split."""
+    """Kits by split, with the ``"other"`` one-shots that belong to each split; ``soundfont`` names the
+    kits rendered from GM SoundFonts (many, and sharing sounds, so training plays fewer patterns on each)."""
 
     kits: dict[str, DrumKit]
     others: dict[str, list[OneShot]]
+    soundfont: frozenset[str] = frozenset()
+
+
+def soundfont_kit_set() -> KitSet:
+    """The GM drum kits of the installed SoundFonts (:mod:`~.soundfont`), sounds shared with an earlier kit
+    removed, each kit's non-drum percussion as its ``"other"`` one-shots."""
+    from heihachi_index.analysis.drums.soundfont import soundfont_kits
+
+    seen: set[bytes] = set()
+
+    def new(x: np.ndarray) -> bool:
+        key = np.round(x[:8192] * 200).astype(np.int16).tobytes()
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    kits: dict[str, DrumKit] = {}
+    others: dict[str, list[OneShot]] = {}
+    for kit, extra in soundfont_kits():
+        instruments = {}
+        for label, insts in kit.instruments.items():
+            kept = [Instrument(i.name, label, layers) for i in insts
+                    if (layers := [ly for ly in i.layers if new(ly.audio)])]
+            if kept:
+                instruments[label] = kept
+        if instruments:
+            kits[kit.name] = DrumKit(kit.name, instruments, kit.source)
+            others[kit.name] = [OneShot(x, 44100, OTHER, kit.name, name) for name, x in extra if new(x)]
+    return KitSet(kits, others, frozenset(kits))
 
 
 def kit_split(split: str, *, extra: bool = True, root: Path = HYDROGEN_DIR) -> KitSet:
     """The kits of one split: ``"train"`` (all but held-out and calibration kits, plus LMMS and Sonic Pi
-    samples when installed and ``extra``), ``"calibration"`` or ``"test"`` (:data:`HELD_OUT_KITS`).
+    samples and the GM SoundFont kits when installed and ``extra``), ``"calibration"`` or ``"test"``
+    (:data:`HELD_OUT_KITS`).
 
     Raises
     ------
@@ -207,6 +241,10 @@ def kit_split(split: str, *, extra: bool = True, root: Path = HYDROGEN_DIR) -> K
             if loaded is not None:
                 kits[loaded[0].name] = loaded[0]
                 others[loaded[0].name] = loaded[1]
+        sf = soundfont_kit_set()
+        kits.update(sf.kits)
+        others.update(sf.others)
+        return KitSet(kits, others, sf.soundfont)
     return KitSet(kits, others)
 
 

@@ -2,7 +2,10 @@
 
 Examples are the detector's own onsets in rendered audio, labelled by the exact ground truth:
 
-- drum patterns of every style rendered by :func:`heihachi_index.synth.generate` with each training kit,
+- drum patterns of every style rendered by :func:`heihachi_index.synth.generate` with each training kit
+  (Hydrogen's kits, LMMS and Sonic Pi samples, and the GM drum kits of the installed SoundFonts rendered
+  by FluidSynth: ``apt-get install hydrogen-drumkits lmms-common sonic-pi-samples fluidsynth
+  fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont`` reproduces the shipped weights),
   with the generator's synthetic kits and with random synthesised kits (:func:`~.data.random_kit`, far
   wider timbres: ten sample kits alone are memorised), alone or under the track's music at a random
   drum-to-music ratio;
@@ -169,14 +172,18 @@ def render_shots(shots: Sequence[OneShot], rng: np.random.Generator, bed: np.nda
 def build_examples(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, shot_passes: int,
                    seconds: float, seed: int, random_tracks: int = 0, random_shot_kits: int = 0,
                    n_beds: int = 6, delta: float = ONSET_DELTA, rel: float = ONSET_REL,
+                   soundfont_tracks_per_kit: int | None = None,
                    progress: Callable[[str], None] | None = None) -> Examples:
     """Training examples from every kit of ``kits`` (see the module docstring), plus ``random_tracks``
     patterns and ``random_shot_kits`` sequences of one-shots played on random synthesised kits
-    (:func:`~.data.random_kit`)."""
+    (:func:`~.data.random_kit`). Kits from SoundFonts get ``soundfont_tracks_per_kit`` patterns
+    (default ``tracks_per_kit``)."""
     rng = np.random.default_rng(seed)
     parts: list[Examples] = []
     beds = music_beds(n_beds, 8.0, seed)
-    jobs: list[tuple[DrumKit | None, str]] = [(k, name) for name, k in kits.kits.items() for _ in range(tracks_per_kit)]
+    n_sf = tracks_per_kit if soundfont_tracks_per_kit is None else soundfont_tracks_per_kit
+    jobs: list[tuple[DrumKit | None, str]] = [(k, name) for name, k in kits.kits.items()
+                                              for _ in range(n_sf if name in kits.soundfont else tracks_per_kit)]
     jobs += [(None, "synthetic")] * synthetic_tracks + [(None, "random")] * random_tracks
     for j, (kit, name) in enumerate(jobs):
         style = DRUM_STYLES[int(rng.integers(len(DRUM_STYLES)))]
@@ -309,6 +316,7 @@ class TrainConfig:
     """Sizes of a training run; the defaults make the shipped weights."""
 
     tracks_per_kit: int = 24
+    soundfont_tracks_per_kit: int = 6
     synthetic_tracks: int = 60
     random_tracks: int = 200
     shot_passes: int = 6
@@ -328,7 +336,8 @@ class TrainConfig:
 
 
 #: Overrides of :class:`TrainConfig` for ``--quick`` runs.
-QUICK: dict[str, int] = {"tracks_per_kit": 3, "synthetic_tracks": 10, "random_tracks": 20, "shot_passes": 1,
+QUICK: dict[str, int] = {"tracks_per_kit": 3, "soundfont_tracks_per_kit": 1, "synthetic_tracks": 10,
+                         "random_tracks": 20, "shot_passes": 1,
                          "random_shot_kits": 10, "epochs": 5}
 
 
@@ -352,12 +361,16 @@ def train(out: str | Path = WEIGHTS_PATH, cfg: TrainConfig = TrainConfig(),
     train_kits = kit_split("train", extra=cfg.extra_kits)
     if cfg.max_train_kits is not None:
         keep = sorted(train_kits.kits)[: cfg.max_train_kits]
-        train_kits = KitSet({k: train_kits.kits[k] for k in keep}, {k: train_kits.others.get(k, []) for k in keep})
+        train_kits = KitSet({k: train_kits.kits[k] for k in keep}, {k: train_kits.others.get(k, []) for k in keep},
+                            train_kits.soundfont & set(keep))
     cal_kits = kit_split("calibration")
+    say(f"training kits: {len(train_kits.kits) - len(train_kits.soundfont)} sample kits, "
+        f"{len(train_kits.soundfont)} SoundFont kits; calibration kits: {', '.join(cal_kits.kits)}")
     ex = build_examples(train_kits, tracks_per_kit=cfg.tracks_per_kit, synthetic_tracks=cfg.synthetic_tracks,
                         shot_passes=cfg.shot_passes, seconds=cfg.seconds, seed=cfg.seed,
                         random_tracks=cfg.random_tracks, random_shot_kits=cfg.random_shot_kits,
-                        delta=cfg.onset_delta, rel=cfg.onset_rel, progress=say)
+                        delta=cfg.onset_delta, rel=cfg.onset_rel,
+                        soundfont_tracks_per_kit=cfg.soundfont_tracks_per_kit, progress=say)
     say(f"{len(ex.x)} training examples ({time.perf_counter() - t0:.0f} s)")
     cal = build_examples(cal_kits, tracks_per_kit=max(1, cfg.tracks_per_kit // 2),
                          synthetic_tracks=max(1, cfg.synthetic_tracks // 6), shot_passes=max(1, cfg.shot_passes // 2),

@@ -1,0 +1,128 @@
+"""General MIDI drum kits of SoundFonts, rendered note by note with FluidSynth, as labelled training kits.
+
+A GM drum kit maps notes to instruments (note 36 is a kick, 42 a closed hi-hat...), so every note of every
+drum preset is a labelled one-shot. Debian's ``fluid-soundfont-gm``, ``timgm6mb-soundfont`` and
+``musescore-general-soundfont`` hold eight kits each (standard, room, power, electronic, TR-808, jazz,
+brush); ``fluidsynth`` renders them. Used for training only: the evaluation's held-out kits are Hydrogen's.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from heihachi_index.analysis.types import OTHER
+from heihachi_index.synth.drums import DrumKit, Instrument, Layer, sample_onset
+
+log = logging.getLogger("heihachi_index.analysis.drums")
+
+SOUNDFONTS: tuple[Path, ...] = (
+    Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
+    Path("/usr/share/sounds/sf2/TimGM6mb.sf2"),
+    Path("/usr/share/sounds/sf3/MuseScore_General_Full.sf3"),
+)
+#: Drum presets (bank 128) used: standard, room, power, electronic, TR-808, jazz, brush. The orchestra kit
+#: is left out: its toms are timpani and it has no hi-hats.
+PRESETS: tuple[int, ...] = (0, 8, 16, 24, 25, 32, 40)
+
+# General MIDI percussion key map. Tambourine, cabasa and maracas (54, 69, 70) are left out: they are
+# neither drums nor clearly "other" (in electronic tracks they play the hi-hat's part).
+GM_LABELS: dict[int, str] = {
+    35: "kick", 36: "kick", 38: "snare", 40: "snare", 39: "clap",
+    41: "tom", 43: "tom", 45: "tom", 47: "tom", 48: "tom", 50: "tom",
+    42: "hihat_closed", 44: "hihat_closed", 46: "hihat_open",
+    49: "crash", 57: "crash", 52: "crash", 55: "crash", 51: "ride", 59: "ride", 53: "ride",
+    **{k: OTHER for k in (37, 56, 58, *range(60, 69), 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81)},
+}
+VELOCITIES: tuple[int, ...] = (50, 90, 127)
+SLOT_S = 3.0     # one note per slot: long enough for crashes to ring out
+HOLD_S = 2.5
+RATE = 44100
+
+
+def _midi(preset: int, notes: list[int], path: Path) -> None:
+    import mido
+
+    mid = mido.MidiFile(ticks_per_beat=480)  # at the default 120 BPM a tick is 1/960 s
+    tr = mido.MidiTrack()
+    mid.tracks.append(tr)
+    tr.append(mido.Message("program_change", channel=9, program=preset, time=0))
+    per_s = 960
+    t_last = 0
+    for k, (note, vel) in enumerate((n, v) for n in notes for v in VELOCITIES):
+        on, off = int(k * SLOT_S * per_s), int((k * SLOT_S + HOLD_S) * per_s)
+        tr.append(mido.Message("note_on", channel=9, note=note, velocity=vel, time=on - t_last))
+        tr.append(mido.Message("note_off", channel=9, note=note, velocity=0, time=off - on))
+        t_last = off
+    tr.append(mido.MetaMessage("end_of_track", time=int(SLOT_S * per_s)))
+    mid.save(str(path))
+
+
+def render_preset(font: Path, preset: int, notes: list[int] | None = None) -> dict[int, list[np.ndarray]]:
+    """Mono one-shots (peak 1, from the onset) of ``notes`` of drum ``preset`` of SoundFont ``font``, by
+    note, one per velocity of :data:`VELOCITIES` (a note the kit lacks is left out).
+
+    Raises
+    ------
+    RuntimeError
+        If ``fluidsynth`` is not installed or fails.
+    """
+    exe = shutil.which("fluidsynth")
+    if exe is None:
+        raise RuntimeError("fluidsynth not found: apt-get install fluidsynth")
+    notes = sorted(GM_LABELS) if notes is None else notes
+    with tempfile.TemporaryDirectory() as tmp:
+        mid, wav = Path(tmp) / "kit.mid", Path(tmp) / "kit.wav"
+        _midi(preset, notes, mid)
+        # -R 0 -C 0: no reverb or chorus, the dry sample as a sampler would play it.
+        cmd = [exe, "-n", "-i", "-q", "-R", "0", "-C", "0", "-g", "0.5", "-r", str(RATE), "-F", str(wav),
+               str(font), str(mid)]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if res.returncode != 0 or not wav.exists():
+            raise RuntimeError(f"fluidsynth failed on {font} preset {preset}: {res.stderr.strip()[:300]}")
+        y, sr = sf.read(str(wav), dtype="float32", always_2d=True)
+    y = y.mean(axis=1)
+    slot = int(SLOT_S * sr)
+    out: dict[int, list[np.ndarray]] = {}
+    for k, (note, _) in enumerate((n, v) for n in notes for v in VELOCITIES):
+        x = y[k * slot : (k + 1) * slot]
+        peak = float(np.max(np.abs(x))) if x.size else 0.0
+        if peak < 1e-4:
+            continue
+        start = sample_onset(x, sr)
+        out.setdefault(note, []).append(np.ascontiguousarray(x[start:] / peak, dtype=np.float32))
+    return out
+
+
+def soundfont_kits(fonts: tuple[Path, ...] = SOUNDFONTS, presets: tuple[int, ...] = PRESETS
+                   ) -> list[tuple[DrumKit, list[tuple[str, np.ndarray]]]]:
+    """Every drum preset of every installed SoundFont as a :class:`DrumKit` (velocity layers from
+    :data:`VELOCITIES`) plus its non-drum percussion as ``(name, audio)``; missing fonts or a missing
+    ``fluidsynth`` give an empty list (and a warning)."""
+    found = [f for f in fonts if f.is_file()]
+    if not found or shutil.which("fluidsynth") is None:
+        log.warning("no GM SoundFont drum kits: apt-get install fluidsynth fluid-soundfont-gm timgm6mb-soundfont "
+                    "musescore-general-soundfont")
+        return []
+    kits = []
+    for font in found:
+        for preset in presets:
+            shots = render_preset(font, preset)
+            instruments: dict[str, list[Instrument]] = {}
+            others: list[tuple[str, np.ndarray]] = []
+            for note, xs in shots.items():
+                label = GM_LABELS[note]
+                if label == OTHER:
+                    others += [(f"gm{note}", x) for x in xs]
+                    continue
+                n = len(xs)
+                layers = [Layer(x, RATE, i / n, (i + 1) / n) for i, x in enumerate(xs)]
+                instruments.setdefault(label, []).append(Instrument(f"gm{note}", label, layers))
+            if instruments:
+                kits.append((DrumKit(f"{font.stem}-{preset}", instruments, str(font)), others))
+    return kits

@@ -1,0 +1,153 @@
+"""Labelled drum data for the classifier: sample onsets, label fixes, GM SoundFont kits rendered by FluidSynth."""
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from heihachi_index.analysis.drums import soundfont
+from heihachi_index.analysis.drums.data import KitSet, load_kit, other_sounds
+from heihachi_index.analysis.types import DRUM_CLASSES, OTHER
+from heihachi_index.synth.drums import sample_onset
+
+SR = 44100
+TIM = soundfont.SOUNDFONTS[1]
+
+
+def _hit(sr: int = SR, seconds: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * sr)) / sr
+    return (np.exp(-t / 0.05) * np.sin(2 * np.pi * 180 * t)).astype(np.float32)
+
+
+def test_sample_onset_skips_a_quiet_lead_in():
+    lead = int(0.06 * SR)  # 60 ms swell from -40 to -26 dB before the hit
+    swell = np.linspace(0.01, 0.05, lead).astype(np.float32) * np.sign(np.sin(np.arange(lead)))
+    x = np.concatenate([np.zeros(100, np.float32), swell, _hit()])
+    start = sample_onset(x, SR)
+    assert abs(start - (100 + lead)) <= 0.0015 * SR
+    assert sample_onset(_hit(), SR) <= 1
+    assert sample_onset(np.zeros(100, np.float32), SR) == 0
+
+
+def _write_kit(folder, names: list[str]) -> None:
+    root = ET.Element("drumkit_info")
+    ET.SubElement(root, "name").text = "test kit"
+    insts = ET.SubElement(root, "instrumentList")
+    for i, name in enumerate(names):
+        inst = ET.SubElement(insts, "instrument")
+        ET.SubElement(inst, "id").text = str(i)
+        ET.SubElement(inst, "name").text = name
+        fname = f"s{i}.wav"
+        ET.SubElement(inst, "filename").text = fname
+        sf.write(folder / fname, np.concatenate([np.full(2000, 1e-3, np.float32), _hit()]), SR)
+    ET.ElementTree(root).write(folder / "drumkit.xml")
+
+
+def test_hydrogen_label_fixes(tmp_path):
+    _write_kit(tmp_path, ["Kick", "Hat Closed", "Hat Op", "Open HH", "Hat Choke", "Snare Roll", "Crash",
+                          "Cowbell", "Tambourine", "Shaker 2"])
+    kit = load_kit(tmp_path)
+    names = {label: sorted(i.name for i in insts) for label, insts in kit.instruments.items()}
+    assert names["hihat_open"] == ["Hat Op", "Open HH"]
+    assert names["hihat_closed"] == ["Hat Closed"]           # the choke is dropped
+    assert "snare" not in names                              # a roll is not a hit
+    # The hit time is the attack, not the start of the file's -60 dB lead-in.
+    ly = kit.instruments["kick"][0].layers[0]
+    assert abs(len(ly.audio) - len(_hit())) <= 1
+    # "other" is non-drum percussion, but not the hat-like shakers and tambourines.
+    assert [s.name for s in other_sounds(tmp_path)] == ["Cowbell"]
+
+
+def test_gm_key_map_covers_every_class():
+    assert set(soundfont.GM_LABELS.values()) == {*DRUM_CLASSES, OTHER}
+    assert soundfont.GM_LABELS[36] == "kick" and soundfont.GM_LABELS[42] == "hihat_closed"
+    assert soundfont.GM_LABELS[46] == "hihat_open" and soundfont.GM_LABELS[51] == "ride"
+    assert not {54, 69, 70} & set(soundfont.GM_LABELS)  # tambourine, cabasa, maracas
+
+
+needs_fluidsynth = pytest.mark.skipif(shutil.which("fluidsynth") is None or not TIM.is_file(),
+                                      reason="fluidsynth and timgm6mb-soundfont not installed")
+
+
+@needs_fluidsynth
+def test_render_preset_gives_labelled_one_shots():
+    shots = soundfont.render_preset(TIM, 0, notes=[36, 42, 49])
+    assert set(shots) == {36, 42, 49}
+    for xs in shots.values():
+        assert len(xs) == len(soundfont.VELOCITIES)
+        for x in xs:
+            assert x.dtype == np.float32 and np.all(np.isfinite(x))
+            assert abs(float(np.max(np.abs(x))) - 1.0) < 1e-5
+            assert sample_onset(x, soundfont.RATE) <= 1  # starts at its attack
+    # A crash rings far longer than a closed hat.
+    def ring(x):
+        return int(np.flatnonzero(np.abs(x) > 0.01)[-1])
+
+    assert ring(shots[49][-1]) > 3 * ring(shots[42][-1])
+
+
+@needs_fluidsynth
+def test_soundfont_kits_are_drum_kits(monkeypatch):
+    from heihachi_index.analysis.drums.data import soundfont_kit_set
+
+    render = soundfont.soundfont_kits
+    monkeypatch.setattr(soundfont, "soundfont_kits", lambda: render((TIM,), (0, 25)))
+    ks = soundfont_kit_set()
+    assert isinstance(ks, KitSet) and ks.soundfont == set(ks.kits) == {"TimGM6mb-0", "TimGM6mb-25"}
+    assert set(ks.kits["TimGM6mb-0"].labels) == set(DRUM_CLASSES)
+    assert all(s.label == OTHER for s in ks.others["TimGM6mb-0"]) and ks.others["TimGM6mb-0"]
+    # The TR-808 kit shares some sounds with the standard kit: each sound is kept once.
+    keys = [ly.audio[:4096].tobytes() for kit in ks.kits.values() for insts in kit.instruments.values()
+            for i in insts for ly in i.layers]
+    assert len(keys) == len(set(keys))
+
+
+def test_soundfont_kits_without_fluidsynth_say_what_to_install(monkeypatch, caplog):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with caplog.at_level("WARNING"):
+        assert soundfont.soundfont_kits() == []
+    assert "apt-get install fluidsynth" in caplog.text
+    with pytest.raises(RuntimeError, match="fluidsynth not found"):
+        soundfont.render_preset(TIM, 0)
+
+
+def test_soundfont_kits_get_their_own_pattern_count():
+    from heihachi_index.analysis.drums.data import random_kit
+    from heihachi_index.analysis.drums.train import build_examples
+
+    kit = random_kit(np.random.default_rng(0), 22050)
+    ks = KitSet({"sf": kit}, {}, frozenset({"sf"}))
+    common = dict(tracks_per_kit=0, synthetic_tracks=0, shot_passes=0, seconds=4.0, seed=0, n_beds=1)
+    assert len(build_examples(ks, soundfont_tracks_per_kit=0, **common).x) == 0
+    ex = build_examples(ks, soundfont_tracks_per_kit=1, **common)
+    assert len(ex.x) > 5 and ex.y.sum() > 5
+    plain = KitSet({"sf": kit}, {})  # not a SoundFont kit: tracks_per_kit (0) applies
+    assert len(build_examples(plain, soundfont_tracks_per_kit=1, **common).x) == 0
+
+
+def test_hit_features_tell_partials_from_noise():
+    from heihachi_index.analysis.drums.classify import GROUPS, N_BANDS, N_FEATURES, WINDOW_STARTS, hit_features
+    from heihachi_index.analysis.drums.onsets import SR as ASR
+    from heihachi_index.analysis.drums.onsets import detect_onsets, percussive_bands
+
+    rng = np.random.default_rng(0)
+    t = np.arange(int(0.8 * ASR)) / ASR
+    decay = np.exp(-t / 0.3)
+    tone = sum(np.sin(2 * np.pi * f * t) for f in (5100.0, 6300.0, 7700.0, 9100.0)) * decay
+    noise = rng.standard_normal(len(t)) * decay
+    flat = {}
+    for name, x in (("tone", tone), ("noise", noise)):
+        y = np.concatenate([np.zeros(ASR // 4), x / np.max(np.abs(x)) * 0.5, np.zeros(ASR // 4)]).astype(np.float32)
+        perc = percussive_bands(y)
+        on = detect_onsets(y, perc=perc)
+        i = int(np.argmin(np.abs(on.samples - ASR // 4)))
+        f = hit_features(y, on.samples[i : i + 1], perc, on.strength[i : i + 1]).x
+        assert f.shape == (1, N_FEATURES) and np.all(np.isfinite(f))
+        start = len(WINDOW_STARTS) * N_BANDS
+        fl = f[0, start : start + len(WINDOW_STARTS) * len(GROUPS)].reshape(len(WINDOW_STARTS), len(GROUPS))
+        assert np.all((fl >= 0) & (fl <= 1))
+        flat[name] = fl[3:6, 3].mean()  # decay windows, the 4-11 kHz group
+    assert flat["tone"] < 0.2 < 0.4 < flat["noise"]
