@@ -118,6 +118,22 @@ def test_velocity_follows_level(pearl):
     assert v[0] > 0.9
 
 
+@pytest.mark.parametrize("active", [("kick", "hihat_closed", OTHER), (OTHER,)])
+def test_other_only_when_no_drum_class(pearl, active):
+    # A classifier that is sure of every output in ``active``: "other" (non-drum percussion) never rides
+    # along with a drum class on the same onset.
+    from heihachi_index.analysis.drums.classify import N_FEATURES, OUTPUTS
+
+    k = len(OUTPUTS)
+    bias = np.array([8.0 if o in active else -8.0 for o in OUTPUTS], np.float32)
+    clf = DrumClassifier(np.zeros(N_FEATURES, np.float32), np.ones(N_FEATURES, np.float32),
+                         (np.zeros((N_FEATURES, k), np.float32),), (bias,), np.ones(k, np.float32),
+                         np.zeros(k, np.float32), np.full(k, 0.5, np.float32))
+    y = _place(1.0, [(0.3, _shot(pearl, "kick"), 0.8)])
+    labels = {h.label for h in detect_hits(y, SR, model=clf) if abs(h.time - 0.3) < 0.03}
+    assert labels == ({"kick", "hihat_closed"} if "kick" in active else {OTHER})
+
+
 def test_silence_gives_no_hits():
     assert detect_hits(np.zeros(SR, dtype=np.float32), SR) == []
 
