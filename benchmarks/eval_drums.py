@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 
 from heihachi_index.analysis.drums import detect_hits, load_classifier  # noqa: E402
 from heihachi_index.analysis.drums.data import HYDROGEN_DIR, kit_one_shots, kit_split  # noqa: E402
-from heihachi_index.analysis.drums.metrics import match, onset_prf, prf, unique_times  # noqa: E402
+from heihachi_index.analysis.drums.metrics import match, prf, reliability, unique_times  # noqa: E402
 from heihachi_index.analysis.types import DRUM_CLASSES, OTHER  # noqa: E402
 
 STYLES = ("neurofunk", "liquid", "jungle", "dubstep", "techno", "house", "hiphop")
@@ -108,6 +108,8 @@ def section_patterns(quick: bool, split: str = "test", model: str | None = None)
     onset = {m: np.zeros(3) for m in mixes}     # matched, estimated, reference
     cls = {m: defaultdict(lambda: np.zeros(3)) for m in mixes}
     per_kit = defaultdict(lambda: np.zeros(3))  # (kit, mix) and (kit, mix, label)
+    confidence: list[float] = []  # every drum-class hit of every mix, and whether it is right
+    correct: list[bool] = []
     errors: list[float] = []
     for kit_name, kit in test.kits.items():
         for style in STYLES:
@@ -127,9 +129,14 @@ def section_patterns(quick: bool, split: str = "test", model: str | None = None)
                     if m == "alone":
                         errors += [est[i] - ref[j] for i, j in pairs]
                     for label in DRUM_CLASSES:
-                        e = np.array([h.time for h in hits if h.label == label])
+                        mine = [h for h in hits if h.label == label]
+                        e = np.array([h.time for h in mine])
                         r = np.array([h["time"] for h in truth if h["label"] == label])
-                        counts = (len(match(e, r, TOL)), len(e), len(r))
+                        pairs_l = match(e, r, TOL)
+                        right = {i for i, _ in pairs_l}
+                        confidence.extend(h.confidence for h in mine)
+                        correct.extend(i in right for i in range(len(mine)))
+                        counts = (len(pairs_l), len(e), len(r))
                         cls[m][label] += counts
                         per_kit[kit_name, m, label] += counts
     rows = []
@@ -157,6 +164,12 @@ def section_patterns(quick: bool, split: str = "test", model: str | None = None)
         rows.append(row)
     print("\nper kit: onset F, and per-class F in the two mixtures together:")
     print(_table(rows, ["kit", *(f"onsets {m}" for m in mixes), "kick", "snare", "hh closed", "hh open"]))
+    table, ece = reliability(np.array(confidence), np.array(correct))
+    rows = [[f"{b / len(table):.1f}-{(b + 1) / len(table):.1f}", int(n), f"{c:.3f}", f"{a:.3f}"]
+            for b, (n, c, a) in enumerate(table) if n]
+    print("\nconfidence calibration (drum-class hits, all mixes; right = matched to a true hit of that class):")
+    print(_table(rows, ["confidence", "hits", "mean confidence", "share right"]))
+    print(f"expected calibration error: {ece:.3f}")
     return {m: prf(*onset[m].astype(int))[2] for m in mixes}
 
 

@@ -151,3 +151,15 @@ def test_hit_features_tell_partials_from_noise():
         assert np.all((fl >= 0) & (fl <= 1))
         flat[name] = fl[3:6, 3].mean()  # decay windows, the 4-11 kHz group
     assert flat["tone"] < 0.2 < 0.4 < flat["noise"]
+
+
+def test_reliability_measures_calibration():
+    from heihachi_index.analysis.drums.metrics import reliability
+
+    rng = np.random.default_rng(0)
+    c = rng.random(20000)
+    table, ece = reliability(c, rng.random(20000) < c)  # right as often as claimed
+    assert ece < 0.02 and table[:, 0].sum() == 20000
+    _, ece_over = reliability(c, rng.random(20000) < c / 2)  # right half as often
+    assert abs(ece_over - 0.25) < 0.02
+    assert reliability(np.array([]), np.array([]))[1] == 0.0

@@ -53,3 +53,20 @@ def prf(n_match: int, n_est: int, n_ref: int) -> tuple[float, float, float]:
 def onset_prf(est: np.ndarray, ref: np.ndarray, tol: float = 0.03) -> tuple[float, float, float]:
     """Onset precision, recall, F-measure within +-``tol`` seconds."""
     return prf(len(match(est, ref, tol)), len(est), len(ref))
+
+
+def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = 5) -> tuple[np.ndarray, float]:
+    """Calibration of confidences: per equal-width bin of ``confidence`` (count, mean confidence, share
+    correct) as an array (bins, 3), and the expected calibration error (the count-weighted mean gap between
+    confidence and share correct; 0 for a calibrated model)."""
+    c = np.asarray(confidence, dtype=float)
+    ok = np.asarray(correct, dtype=float)
+    k = np.clip((c * bins).astype(int), 0, bins - 1)
+    table = np.zeros((bins, 3))
+    for b in range(bins):
+        sel = k == b
+        if sel.any():
+            table[b] = (sel.sum(), c[sel].mean(), ok[sel].mean())
+    n = table[:, 0].sum()
+    ece = float(np.sum(table[:, 0] * np.abs(table[:, 1] - table[:, 2])) / n) if n else 0.0
+    return table, ece
