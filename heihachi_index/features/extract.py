@@ -34,7 +34,8 @@ BLOCK_FRAMES = 1 << 12  # about 95 s
 CONTEXT_FRAMES = 128  # about 3 s: covers HPSS (15 frames), the C1 CQT filter and resampler tails
 # What an ingested track holds: bump when any stored vector or payload field would come out different,
 # so that a re-run of ingest redoes the tracks made before. 2: emotion, concept and drum payloads.
-PIPELINE_VERSION = "heihachi-2"
+# 3: retrained drum classifier and beat grid anchored on kicks and snares (the drum payload changes).
+PIPELINE_VERSION = "heihachi-3"
 
 
 class FeatureError(ValueError):
