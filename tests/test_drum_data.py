@@ -30,6 +30,7 @@ def test_sample_onset_skips_a_quiet_lead_in():
     assert abs(start - (100 + lead)) <= 0.0015 * SR
     assert sample_onset(_hit(), SR) <= 1
     assert sample_onset(np.zeros(100, np.float32), SR) == 0
+    assert sample_onset(np.array([0.0, 0.001, 1.0, 0.5], np.float32), SR) == 2  # shorter than 1 ms
 
 
 def _write_kit(folder, names: list[str]) -> None:

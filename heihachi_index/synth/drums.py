@@ -263,15 +263,18 @@ def sample_onset(x: np.ndarray, sr: int) -> int:
     peak = float(a.max()) if a.size else 0.0
     if peak <= 0.0:
         return 0
+    first = int(np.argmax(a >= 0.01 * peak))
     block = max(1, sr // 1000)
     n = len(a) // block
-    env = a[: n * block].reshape(n, block).max(axis=1) if n else a[None, :]
-    k = int(np.argmax(env >= 0.1 * peak))
-    first = int(np.argmax(a >= 0.01 * peak))
+    if n == 0:  # shorter than a millisecond
+        return first
+    k = int(np.argmax(a[: n * block].reshape(n, block).max(axis=1) >= 0.1 * peak))
     return max(first, (k - 1) * block)
 
 
-def _load(path: Path) -> tuple[np.ndarray, int] | None:
+def load_sample(path: Path) -> tuple[np.ndarray, int] | None:
+    """Mono audio of a one-shot sample file from its hit on (:func:`sample_onset`) and its rate; None (and
+    a warning naming the file) when it is unreadable or silent."""
     try:
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, sf.LibsndfileError) as exc:
@@ -320,7 +323,7 @@ def _read_hydrogen(xml: Path) -> DrumKit:
         layers = []
         for el in layer_els:
             filename = _text(el, "filename")
-            loaded = _load(xml.parent / filename) if filename else None
+            loaded = load_sample(xml.parent / filename) if filename else None
             if loaded is None:
                 continue
             layers.append(Layer(loaded[0], loaded[1], float(_text(el, "min", "0")), float(_text(el, "max", "1")),
@@ -334,7 +337,7 @@ def _read_plain(folder: Path) -> DrumKit:
     instruments: dict[str, list[Instrument]] = {}
     for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES):
         label = label_for_name(path.stem)
-        loaded = _load(path) if label else None
+        loaded = load_sample(path) if label else None
         if loaded is not None and label is not None:
             instruments.setdefault(label, []).append(_instrument(path.stem, label, [Layer(*loaded)]))
     return DrumKit(folder.name, instruments, str(folder))

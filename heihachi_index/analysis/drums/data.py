@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 from heihachi_index.analysis.types import OTHER
 from heihachi_index.synth import drums as synth_drums
 from heihachi_index.synth import dsp
-from heihachi_index.synth.drums import DrumKit, Instrument, Layer, label_for_name, sample_onset
+from heihachi_index.synth.drums import DrumKit, Instrument, Layer, label_for_name, load_sample
 from heihachi_index.synth.patterns import LABELS
 
 HYDROGEN_DIR = Path("/usr/share/hydrogen/data/drumkits")
@@ -89,15 +88,11 @@ def load_kit(folder: str | Path) -> DrumKit:
 
 
 def _read_audio(path: Path) -> tuple[np.ndarray, int] | None:
-    try:
-        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    except (RuntimeError, sf.LibsndfileError):
+    loaded = load_sample(path)
+    if loaded is None:
         return None
-    x = data.mean(axis=1)
-    peak = float(np.max(np.abs(x))) if x.size else 0.0
-    if peak <= 0.0:
-        return None
-    return np.ascontiguousarray(x[sample_onset(x, int(sr)) :] / peak), int(sr)
+    x, sr = loaded
+    return x / np.float32(np.max(np.abs(x))), sr
 
 
 def other_sounds(folder: Path) -> list[OneShot]:
@@ -241,10 +236,10 @@ def kit_split(split: str, *, extra: bool = True, root: Path = HYDROGEN_DIR) -> K
             if loaded is not None:
                 kits[loaded[0].name] = loaded[0]
                 others[loaded[0].name] = loaded[1]
-        sf = soundfont_kit_set()
-        kits.update(sf.kits)
-        others.update(sf.others)
-        return KitSet(kits, others, sf.soundfont)
+        gm = soundfont_kit_set()
+        kits.update(gm.kits)
+        others.update(gm.others)
+        return KitSet(kits, others, gm.soundfont)
     return KitSet(kits, others)
 
 

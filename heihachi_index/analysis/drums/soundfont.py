@@ -1,9 +1,9 @@
 """General MIDI drum kits of SoundFonts, rendered note by note with FluidSynth, as labelled training kits.
 
 A GM drum kit maps notes to instruments (note 36 is a kick, 42 a closed hi-hat...), so every note of every
-drum preset is a labelled one-shot. Debian's ``fluid-soundfont-gm``, ``timgm6mb-soundfont`` and
-``musescore-general-soundfont`` hold eight kits each (standard, room, power, electronic, TR-808, jazz,
-brush); ``fluidsynth`` renders them. Used for training only: the evaluation's held-out kits are Hydrogen's.
+drum preset is a labelled one-shot. Seven drum presets (:data:`PRESETS`) of each of Debian's
+``fluid-soundfont-gm``, ``timgm6mb-soundfont`` and ``musescore-general-soundfont`` are used;
+``fluidsynth`` renders them. Used for training only: the evaluation's held-out kits are Hydrogen's.
 """
 from __future__ import annotations
 
