@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from heihachi_index.analysis.drums import soundfont
-from heihachi_index.analysis.drums.data import KitSet, load_kit, other_sounds
+from heihachi_index.analysis.drums.data import HYDROGEN_DIR, KitSet, hydrogen_kits, kit_split, load_kit, other_sounds
 from heihachi_index.analysis.types import DRUM_CLASSES, OTHER
 from heihachi_index.synth.drums import sample_onset
 
@@ -164,3 +164,71 @@ def test_reliability_measures_calibration():
     _, ece_over = reliability(c, rng.random(20000) < c / 2)  # right half as often
     assert abs(ece_over - 0.25) < 0.02
     assert reliability(np.array([]), np.array([]))[1] == 0.0
+
+
+def _noise_hit(seed: int, sr: int = SR, seconds: float = 0.2) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * sr)) / sr
+    return (rng.standard_normal(len(t)) * np.exp(-t / 0.04)).astype(np.float32)
+
+
+def test_recordings_of_held_out_kits_never_reach_training():
+    from heihachi_index.analysis.drums.data import OneShot, drop_recordings_of
+    from heihachi_index.synth.drums import DrumKit, Instrument, Layer
+
+    held_hat, held_kick = _noise_hit(1), _hit()
+    held = [OneShot(held_hat, SR, "hihat_closed", "held", "hat"), OneShot(held_kick, SR, "kick", "held", "kick")]
+    # The held-out hat again in another kit: resampled, quieter, 2 ms later, as one of three velocity layers.
+    import soxr
+    copy = np.concatenate([np.zeros(44, np.float32), 0.3 * soxr.resample(held_hat, SR, 48000)])
+    hat = Instrument("Hat", "hihat_closed", [Layer(_noise_hit(2), SR), Layer(copy, 48000), Layer(_noise_hit(3), SR)])
+    other_hat = Instrument("Hat 2", "hihat_closed", [Layer(_noise_hit(4), SR)])
+    # A different kick of nearly the same pitch: low sounds correlate, but it is not the same recording.
+    t = np.arange(int(0.3 * SR)) / SR
+    kick = Instrument("Kick", "kick", [Layer((np.exp(-t / 0.06) * np.sin(2 * np.pi * 170 * t)).astype(np.float32)
+                                             + 0.05 * _noise_hit(5, seconds=0.3), SR)])
+    kits = KitSet({"k": DrumKit("k", {"hihat_closed": [hat, other_hat], "kick": [kick]}, None)},
+                  {"k": [OneShot(held_hat[::-1].copy(), SR, OTHER, "k", "reversed"),
+                         OneShot(held_hat * 0.5, SR, OTHER, "k", "copy")]}, frozenset({"k"}))
+    out = drop_recordings_of(kits, held)
+    kept = {label: [i.name for i in insts] for label, insts in out.kits["k"].instruments.items()}
+    assert kept == {"hihat_closed": ["Hat 2"], "kick": ["Kick"]}   # the whole instrument of the copy goes
+    assert [s.name for s in out.others["k"]] == ["reversed"]
+    assert out.soundfont == {"k"}
+    assert drop_recordings_of(kits, []) is kits
+
+
+def test_exadrums_and_sample_file_names(tmp_path):
+    from heihachi_index.analysis.drums.data import exadrums_kit
+    from heihachi_index.synth.drums import label_for_name
+
+    assert label_for_name("Snr_Acou_01") == "snare" and label_for_name("BD_Acou_01") == "kick"
+    assert exadrums_kit(tmp_path / "absent") is None
+    for name in ("BD_Acou_01", "Snr_Acou_01", "HiHat", "RideEdge", "Tom01"):
+        sf.write(tmp_path / f"{name}.wav", _hit(), SR)
+    kit = exadrums_kit(tmp_path)
+    assert kit.name == "exadrums" and set(kit.instruments) == {"kick", "snare", "hihat_closed", "ride", "tom"}
+
+
+def test_soundfont_layouts(tmp_path):
+    import mido
+
+    assert soundfont.layout(TIM).labels is soundfont.GM_LABELS and soundfont.layout(TIM).bank == 128
+    avl = soundfont.layout(soundfont.SOUNDFONTS[-1])
+    assert avl.bank == 0 and avl.presets == (0,) and avl.labels[46] == "hihat_open"
+    assert {48, 50, 52, 54, 58, 60}.isdisjoint(avl.labels)  # swish, chokes, tambourine, the ambiguous 22"
+    assert set(avl.labels.values()) == {*DRUM_CLASSES, OTHER}
+    assert not any("Black_Pearl" in f.name for f in soundfont.SOUNDFONTS)  # the held-out kit's recordings
+    for bank, channel in ((128, 9), (0, 0)):
+        soundfont._midi(0, [36, 42], tmp_path / "k.mid", bank)
+        msgs = [m for m in mido.MidiFile(str(tmp_path / "k.mid")).tracks[0] if not m.is_meta]
+        assert {m.channel for m in msgs} == {channel}
+        assert [m.note for m in msgs if m.type == "note_on"] == [36] * 3 + [42] * 3
+
+
+
+@pytest.mark.skipif(not (HYDROGEN_DIR / "Gimme A Hand 1.0").is_dir(), reason="hydrogen-drumkits not installed")
+def test_held_out_clap_copied_into_another_kit_is_not_trained_on():
+    # "Gimme A Hand 1.0" holds the held-out Black Pearl kit's hand clap, five times over.
+    assert "Gimme A Hand 1.0" in {p.name for p in hydrogen_kits()}
+    assert "Gimme A Hand 1.0" not in kit_split("train", extra=False).kits

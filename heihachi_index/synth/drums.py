@@ -240,7 +240,7 @@ def label_for_name(name: str) -> str | None:
         return "hihat_open" if "open" in s else "hihat_closed"
     if "clap" in s:
         return "clap"
-    if re.search(r"snare|\bsd\b", s):
+    if re.search(r"snare|\bsnr\b|\bsd\b", s):
         return "snare"
     if re.search(r"\btoms?\b|\btom", s):
         return "tom"

@@ -1,6 +1,10 @@
 """Labelled drum sounds for training and evaluation: Hydrogen kits (split by kit), optional extra sample
-packs (LMMS, Sonic Pi, the GM drum kits of SoundFonts), non-drum percussion for the ``"other"`` class, and
-random synthesised kits (:func:`random_kit`) for timbre variety."""
+packs (LMMS, Sonic Pi, eXaDrums, the drum kits of SoundFonts), non-drum percussion for the ``"other"``
+class, and random synthesised kits (:func:`random_kit`) for timbre variety.
+
+Kits of different names share recordings: ``hydrogen-data``'s GMRockKit is the held-out Black Pearl kit,
+"Gimme A Hand 1.0" is its hand clap, and the AVL Red Zeppelin kit has its hi-hats and clap. So every
+training or calibration sound that matches a held-out recording is dropped (:func:`drop_recordings_of`)."""
 from __future__ import annotations
 
 import re
@@ -19,6 +23,7 @@ from heihachi_index.synth.patterns import LABELS
 HYDROGEN_DIR = Path("/usr/share/hydrogen/data/drumkits")
 LMMS_DIR = Path("/usr/share/lmms/samples/drums")
 SONIC_PI_DIR = Path("/usr/share/sonic-pi/samples")
+EXADRUMS_DIR = Path("/usr/share/exadrums")
 
 #: Kits never used for training (folder names under :data:`HYDROGEN_DIR`): an acoustic kit with all eight
 #: classes, an electronic kit and a general-MIDI style kit with one sample per class.
@@ -162,6 +167,14 @@ def lmms_kit(folder: Path = LMMS_DIR) -> tuple[DrumKit, list[OneShot]] | None:
     return kit, others
 
 
+def exadrums_kit(folder: Path = EXADRUMS_DIR) -> DrumKit | None:
+    """The eXaDrums module's sample kit, or None if absent."""
+    if not folder.is_dir():
+        return None
+    kit = load_kit(folder)
+    return DrumKit("exadrums", kit.instruments, kit.source)
+
+
 @dataclass
 class KitSet:
     """Kits by split, with the ``"other"`` one-shots that belong to each split; ``soundfont`` names the
@@ -201,10 +214,59 @@ def soundfont_kit_set() -> KitSet:
     return KitSet(kits, others, frozenset(kits))
 
 
+MATCH_SR = 22050
+MATCH_LEN = 4096       # samples at MATCH_SR compared (~0.19 s from the attack)
+MATCH_MAX_LAG = 0.005  # seconds either way
+# Normalised cross-correlation, above 1 kHz, from which two sounds are one recording. Measured: a recording
+# and its copy in another kit 0.94-1.00; different instruments at most 0.76 (low-passed sounds such as
+# kicks and toms correlate far more, hence the high-pass).
+SAME_RECORDING = 0.85
+
+
+def _fingerprint(x: np.ndarray, sr: int) -> np.ndarray:
+    import scipy.signal
+    import soxr
+
+    y = soxr.resample(x, sr, MATCH_SR) if sr != MATCH_SR else np.asarray(x)
+    y = np.pad(y[:MATCH_LEN].astype(np.float64), (0, max(0, MATCH_LEN - len(y))))
+    y = scipy.signal.sosfilt(scipy.signal.butter(4, 1000.0, "highpass", fs=MATCH_SR, output="sos"), y)
+    return y / (np.linalg.norm(y) + 1e-12)
+
+
+def drop_recordings_of(kits: KitSet, held: list[OneShot], threshold: float = SAME_RECORDING) -> KitSet:
+    """``kits`` without the instruments (all their layers) and ``"other"`` one-shots of which a sound
+    correlates at ``threshold`` or more (normalised, above 1 kHz, within +-5 ms, over ~0.19 s from the
+    attack) with a sound of ``held``: the same recording under another kit's name must not reach training,
+    nor the rest of that instrument's velocity layers."""
+    if not held:
+        return kits
+    n_fft = 2 * MATCH_LEN
+    lag = int(MATCH_MAX_LAG * MATCH_SR)
+    H = np.conj(np.fft.rfft(np.stack([_fingerprint(s.audio, s.sr) for s in held]), n_fft, axis=1))
+
+    def leaked(x: np.ndarray, sr: int) -> bool:
+        xc = np.fft.irfft(np.fft.rfft(_fingerprint(x, sr), n_fft) * H, n_fft, axis=1)
+        near = np.concatenate([xc[:, : lag + 1], xc[:, -lag:]], axis=1)
+        return float(np.max(np.abs(near))) >= threshold
+
+    out_kits: dict[str, DrumKit] = {}
+    for name, kit in kits.kits.items():
+        instruments = {}
+        for label, insts in kit.instruments.items():
+            kept = [i for i in insts if not any(leaked(ly.audio, ly.sr) for ly in i.layers)]
+            if kept:
+                instruments[label] = kept
+        if instruments:
+            out_kits[name] = DrumKit(kit.name, instruments, kit.source)
+    others = {name: [s for s in shots if not leaked(s.audio, s.sr)] for name, shots in kits.others.items()}
+    return KitSet(out_kits, others, kits.soundfont & frozenset(out_kits))
+
+
 def kit_split(split: str, *, extra: bool = True, root: Path = HYDROGEN_DIR) -> KitSet:
-    """The kits of one split: ``"train"`` (all but held-out and calibration kits, plus LMMS and Sonic Pi
-    samples and the GM SoundFont kits when installed and ``extra``), ``"calibration"`` or ``"test"``
-    (:data:`HELD_OUT_KITS`).
+    """The kits of one split: ``"train"`` (all but held-out and calibration kits, plus LMMS, Sonic Pi and
+    eXaDrums samples and the SoundFont kits when installed and ``extra``), ``"calibration"``
+    (:data:`CALIBRATION_KITS`) or ``"test"`` (:data:`HELD_OUT_KITS`); training and calibration kits lose
+    every recording of a held-out kit (:func:`drop_recordings_of`).
 
     Raises
     ------
@@ -231,16 +293,24 @@ def kit_split(split: str, *, extra: bool = True, root: Path = HYDROGEN_DIR) -> K
         except ValueError:
             pass  # a kit of only non-drum percussion (circAfrique): its sounds still feed "other"
         others[name] = other_sounds(folders[name])
+    if split == "test":
+        return KitSet(kits, others)
+    soundfont: frozenset[str] = frozenset()
     if split == "train" and extra:
         for loaded in (lmms_kit(), sonic_pi_kit()):
             if loaded is not None:
                 kits[loaded[0].name] = loaded[0]
                 others[loaded[0].name] = loaded[1]
+        exa = exadrums_kit()
+        if exa is not None:
+            kits[exa.name] = exa
         gm = soundfont_kit_set()
         kits.update(gm.kits)
         others.update(gm.others)
-        return KitSet(kits, others, gm.soundfont)
-    return KitSet(kits, others)
+        soundfont = gm.soundfont
+    held = [s for k in HELD_OUT_KITS if k in folders for s in kit_one_shots(load_kit(folders[k]), k)]
+    held += [s for k in HELD_OUT_KITS if k in folders for s in other_sounds(folders[k])]
+    return drop_recordings_of(KitSet(kits, others, soundfont), held)
 
 
 def _u(rng: np.random.Generator, lo: float, hi: float) -> float:

@@ -3,9 +3,11 @@
 Examples are the detector's own onsets in rendered audio, labelled by the exact ground truth:
 
 - drum patterns of every style rendered by :func:`heihachi_index.synth.generate` with each training kit
-  (Hydrogen's kits, LMMS and Sonic Pi samples, and the GM drum kits of the installed SoundFonts rendered
-  by FluidSynth: ``apt-get install hydrogen-drumkits lmms-common sonic-pi-samples fluidsynth
-  fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont`` reproduces the shipped weights),
+  (Hydrogen's kits, LMMS, Sonic Pi and eXaDrums samples, and the drum kits of the installed SoundFonts
+  rendered by FluidSynth: ``apt-get install hydrogen-drumkits hydrogen-data lmms-common sonic-pi-samples
+  exadrums fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont csound-soundfont
+  avldrums.lv2-soundfont`` reproduces the shipped weights; sounds that are recordings of
+  a held-out kit are dropped, see :func:`~.data.drop_recordings_of`),
   with the generator's synthetic kits and with random synthesised kits (:func:`~.data.random_kit`, far
   wider timbres: ten sample kits alone are memorised), alone or under the track's music at a random
   drum-to-music ratio;
