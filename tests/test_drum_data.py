@@ -33,6 +33,21 @@ def test_sample_onset_skips_a_quiet_lead_in():
     assert sample_onset(np.array([0.0, 0.001, 1.0, 0.5], np.float32), SR) == 2  # shorter than 1 ms
 
 
+def test_sample_onset_is_the_chick_after_a_loud_pedal_swell():
+    # A pedal hi-hat: 40 ms of swell at -21..-17 dB, then the chick. The hit is the chick.
+    rng = np.random.default_rng(0)
+    lead = int(0.04 * SR)
+    swell = (np.linspace(0.09, 0.14, lead) * rng.choice([-1.0, 1.0], lead)).astype(np.float32)
+    t = np.arange(int(0.15 * SR)) / SR
+    chick = (rng.standard_normal(len(t)) * np.exp(-t / 0.02) / 3.0).astype(np.float32)
+    chick /= np.max(np.abs(chick))
+    x = np.concatenate([swell, chick])
+    assert abs(sample_onset(x, SR) - lead) <= 0.0015 * SR
+    # A click 4 dB under the body that follows it 3 ms later is part of the attack, not a lead-in.
+    click = np.full(int(0.003 * SR), 0.6, np.float32)
+    assert sample_onset(np.concatenate([np.zeros(50, np.float32), click, _hit()]), SR) <= 50
+
+
 def _write_kit(folder, names: list[str]) -> None:
     root = ET.Element("drumkit_info")
     ET.SubElement(root, "name").text = "test kit"
