@@ -35,7 +35,8 @@ CONTEXT_FRAMES = 128  # about 3 s: covers HPSS (15 frames), the C1 CQT filter an
 # What an ingested track holds: bump when any stored vector or payload field would come out different,
 # so that a re-run of ingest redoes the tracks made before. 2: emotion, concept and drum payloads.
 # 3: retrained drum classifier and beat grid anchored on kicks and snares (the drum payload changes).
-# 4: drum classifier retrained on more kits, without the held-out kits' recordings found in other packages.
+# 4: drum classifier retrained on more kits, without the held-out kits' recordings found in other packages,
+#    with one-shot hit times at the start of the final rise (synth.drums.sample_onset).
 PIPELINE_VERSION = "heihachi-4"
 
 
