@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -223,13 +224,20 @@ MATCH_MAX_LAG = 0.005  # seconds either way
 SAME_RECORDING = 0.85
 
 
+@lru_cache(maxsize=1)
+def _match_highpass() -> np.ndarray:
+    import scipy.signal
+
+    return scipy.signal.butter(4, 1000.0, "highpass", fs=MATCH_SR, output="sos")
+
+
 def _fingerprint(x: np.ndarray, sr: int) -> np.ndarray:
     import scipy.signal
     import soxr
 
     y = soxr.resample(x, sr, MATCH_SR) if sr != MATCH_SR else np.asarray(x)
     y = np.pad(y[:MATCH_LEN].astype(np.float64), (0, max(0, MATCH_LEN - len(y))))
-    y = scipy.signal.sosfilt(scipy.signal.butter(4, 1000.0, "highpass", fs=MATCH_SR, output="sos"), y)
+    y = scipy.signal.sosfilt(_match_highpass(), y)
     return y / (np.linalg.norm(y) + 1e-12)
 
 
