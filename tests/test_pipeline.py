@@ -150,3 +150,37 @@ def test_long_files_are_streamed(corpus, tmp_path, monkeypatch):
     assert via_stream.track_id == whole.track_id
     assert via_stream.payload["duration"] == pytest.approx(whole.payload["duration"])
     assert via_stream.payload["tempo"] == pytest.approx(whole.payload["tempo"], rel=1e-3)
+
+
+_NUMBA_CACHED_MODULES = """
+import inspect, sys, tempfile
+import soundfile as sf
+from heihachi_index.config import Config
+from heihachi_index.pipeline.analyze import analyze_file
+from heihachi_index.synth import generate
+
+cfg = Config()
+tr = generate("neurofunk", 1, 12.0)
+path = tempfile.mktemp(suffix=".wav")
+sf.write(path, tr.audio, tr.sr)
+assert type(analyze_file(path, cfg.audio, cfg.features)).__name__ == "Analysis"
+for name, module in list(sys.modules.items()):
+    if name.startswith("librosa") and module is not None:
+        try:
+            src = inspect.getsource(module)
+        except (OSError, TypeError):
+            continue
+        if "guvectorize" in src and "cache=True" in src:
+            print(name)
+"""
+
+
+def test_workers_inherit_every_disk_cached_numba_module():
+    # Every librosa module with disk-cached gufuncs that analysing a track imports is imported by the
+    # forkserver first; otherwise parallel workers on a fresh install compile them at once (numba #10128).
+    out = subprocess.run([sys.executable, "-c", _NUMBA_CACHED_MODULES], capture_output=True, text=True,
+                         timeout=600, check=True).stdout.split()
+    from heihachi_index.pipeline.ingest import FORKSERVER_PRELOAD
+
+    assert "librosa.beat" in out
+    assert set(out) <= set(FORKSERVER_PRELOAD), set(out) - set(FORKSERVER_PRELOAD)

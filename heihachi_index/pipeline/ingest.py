@@ -54,12 +54,20 @@ class IngestReport:
         return "\n".join(lines)
 
 
+#: Imported once by the forkserver, so that the workers forked from it inherit them. The librosa modules
+#: are those whose numba gufuncs are cached on disk: workers importing them at once on a fresh install
+#: compile them at once, and that race can leave a cache on which every later run segfaults (numba
+#: issue #10128; seen here with two processes in one fresh virtualenv).
+FORKSERVER_PRELOAD: tuple[str, ...] = ("heihachi_index.pipeline.analyze", "librosa.beat", "librosa.core.audio",
+                                       "librosa.core.pitch", "librosa.util.utils")
+
+
 def _context() -> multiprocessing.context.BaseContext:
     # Never fork a process that holds the store's engine threads: forkserver (spawn elsewhere).
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["heihachi_index.pipeline.analyze"])
+        ctx.set_forkserver_preload(list(FORKSERVER_PRELOAD))
     return ctx
 
 
