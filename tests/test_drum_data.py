@@ -247,3 +247,56 @@ def test_held_out_clap_copied_into_another_kit_is_not_trained_on():
     # "Gimme A Hand 1.0" holds the held-out Black Pearl kit's hand clap, five times over.
     assert "Gimme A Hand 1.0" in {p.name for p in hydrogen_kits()}
     assert "Gimme A Hand 1.0" not in kit_split("train", extra=False).kits
+
+
+def _gus_patch(waves: list[tuple[bytes, int, int]]) -> bytes:
+    """A GUS patch holding ``(data, rate, modes)`` waves, laid out as TiMidity reads it."""
+    import struct
+
+    head = bytearray(239)
+    head[:22] = b"GF1PATCH110\0ID#000002\0"
+    head[82] = 1      # instruments
+    head[151] = 1     # layers
+    head[198] = len(waves)
+    out = bytes(head)
+    for data, rate, modes in waves:
+        wave = bytearray(96)
+        struct.pack_into("<I", wave, 8, len(data))
+        struct.pack_into("<H", wave, 20, rate)
+        wave[55] = modes
+        out += bytes(wave) + data
+    return out
+
+
+def test_gus_patches_are_read_as_samples(tmp_path, caplog):
+    from heihachi_index.analysis.drums.data import freepats_kit
+    from heihachi_index.synth.drums import load_sample
+    from heihachi_index.synth.gus import read_patch
+
+    hit = np.concatenate([np.zeros(50, np.float32), _hit(32000)])
+    pcm16 = np.round(hit * 30000).astype("<i2").tobytes()
+    pcm8u = (np.round(hit[::2] * 100) + 128).astype(np.uint8).tobytes()
+    (tmp_path / "038_Snare_1.pat").write_bytes(_gus_patch([(pcm16, 32000, 0x01), (pcm8u, 16000, 0x02)]))
+    waves = read_patch(tmp_path / "038_Snare_1.pat")
+    assert [(len(x), sr) for x, sr in waves] == [(len(hit), 32000), (len(hit[::2]), 16000)]
+    np.testing.assert_allclose(waves[0][0], hit * 30000 / 32768, atol=1e-4)
+    np.testing.assert_allclose(waves[1][0], np.round(hit[::2] * 100) / 128, atol=1e-6)
+    x, sr = load_sample(tmp_path / "038_Snare_1.pat")
+    assert sr == 32000 and abs(len(x) - len(_hit(32000))) <= 2   # from the hit on
+    # Named by GM note: 42 is a closed hat, 56 a cowbell ("other"); 25 (a snare roll) is no single hit.
+    (tmp_path / "042_Hi-Hat_Closed.pat").write_bytes(_gus_patch([(pcm16, 32000, 0x01)]))
+    (tmp_path / "056_Cow_Bell.pat").write_bytes(_gus_patch([(pcm16, 32000, 0x01)]))
+    (tmp_path / "025_Snare_Roll.pat").write_bytes(_gus_patch([(pcm16, 32000, 0x01)]))
+    (tmp_path / "036_Kick_2.pat").write_bytes(_gus_patch([(pcm16[:-100], 32000, 0x01)])[:-1000])  # truncated
+    with pytest.raises(ValueError, match="036_Kick_2.pat.*truncated"):
+        read_patch(tmp_path / "036_Kick_2.pat")
+    with pytest.raises(ValueError, match="not a GUS patch"):
+        (tmp_path / "x.pat").write_bytes(b"RIFF" + bytes(300))
+        read_patch(tmp_path / "x.pat")
+    with caplog.at_level("WARNING"):
+        kit, others = freepats_kit(tmp_path)
+    assert any("unreadable" in r.getMessage() for r in caplog.records)
+    assert {label: [i.name for i in insts] for label, insts in kit.instruments.items()} == {
+        "snare": ["038_Snare_1"], "hihat_closed": ["042_Hi-Hat_Closed"]}
+    assert [s.name for s in others] == ["056_Cow_Bell"] and others[0].label == OTHER
+    assert freepats_kit(tmp_path / "absent") is None

@@ -13,6 +13,7 @@ import soundfile as sf
 import soxr
 
 from heihachi_index.synth import dsp
+from heihachi_index.synth.gus import read_patch
 from heihachi_index.synth.patterns import LABELS
 
 log = logging.getLogger("heihachi_index.synth")
@@ -283,14 +284,17 @@ def sample_onset(x: np.ndarray, sr: int) -> int:
 
 
 def load_sample(path: Path) -> tuple[np.ndarray, int] | None:
-    """Mono audio of a one-shot sample file from its hit on (:func:`sample_onset`) and its rate; None (and
-    a warning naming the file) when it is unreadable or silent."""
+    """Mono audio of a one-shot sample file (what libsndfile reads, or a GUS ``.pat`` patch) from its hit on
+    (:func:`sample_onset`) and its rate; None (and a warning naming the file) when it is unreadable or silent."""
     try:
-        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    except (RuntimeError, sf.LibsndfileError) as exc:
+        if Path(path).suffix.lower() == ".pat":  # a GUS patch (Freepats): its first wave
+            x, sr = next(iter(read_patch(path)), (np.zeros(0, np.float32), 1))
+        else:
+            data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+            x = data.mean(axis=1)
+    except (RuntimeError, ValueError, OSError, sf.LibsndfileError) as exc:
         log.warning("skipping unreadable drum sample", extra={"path": str(path), "error": str(exc)})
         return None
-    x = data.mean(axis=1)
     peak = float(np.max(np.abs(x))) if len(x) else 0.0
     if peak <= 0.0:
         return None
