@@ -10,14 +10,16 @@ from heihachi_index.config import Config
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "train-drums", parents=[parent], help="train the drum hit classifier from the installed drum kits",
-        description="Train the drum hit classifier on rendered patterns and one-shots of the Hydrogen drum kits "
-                    "(plus the LMMS and Sonic Pi samples when installed) and write its weights (.npz). "
-                    "Held-out kits are never used. Deterministic for a given --seed and --threads.")
+        description="Train the drum hit classifier (an ensemble of small nets) on rendered patterns and one-shots "
+                    "of the Hydrogen drum kits (plus the LMMS, Sonic Pi, eXaDrums and Freepats samples and the "
+                    "SoundFont kits when installed) and write its weights (.npz). Held-out kits are never used. "
+                    "Deterministic for a given --seed and --threads.")
     p.add_argument("--out", metavar="PATH", help="weights file to write (default: the package's shipped weights)")
     p.add_argument("--quick", action="store_true", help="a small fast run, for trying things out")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--epochs", type=int, help="training epochs (default 30, 5 with --quick)")
+    p.add_argument("--members", type=int, help="nets in the ensemble (default 5, 2 with --quick)")
     p.add_argument("--no-extra-kits", action="store_true", help="Hydrogen kits only (no LMMS / Sonic Pi samples)")
     p.set_defaults(func=run)
 
@@ -35,6 +37,10 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
         if args.epochs < 1:
             raise CliError(f"--epochs must be at least 1, got {args.epochs}")
         tc = replace(tc, epochs=args.epochs)
+    if args.members is not None:
+        if args.members < 1:
+            raise CliError(f"--members must be at least 1, got {args.members}")
+        tc = replace(tc, members=args.members)
     try:
         train(args.out or WEIGHTS_PATH, tc, progress=lambda msg: print(msg, flush=True))
     except (ValueError, OSError) as exc:

@@ -37,7 +37,8 @@ CONTEXT_FRAMES = 128  # about 3 s: covers HPSS (15 frames), the C1 CQT filter an
 # 3: retrained drum classifier and beat grid anchored on kicks and snares (the drum payload changes).
 # 4: drum classifier retrained on more kits, without the held-out kits' recordings found in other packages,
 #    with one-shot hit times at the start of the final rise (synth.drums.sample_onset).
-PIPELINE_VERSION = "heihachi-4"
+# 5: drum classifier an ensemble of five nets, trained with Freepats and without random rides.
+PIPELINE_VERSION = "heihachi-5"
 
 
 class FeatureError(ValueError):
