@@ -15,6 +15,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -c "from heihachi_index.pipeline.ingest import compile_preloaded; compile_preloaded()"
 	touch $(STAMP)
 
 venv install: $(STAMP)

@@ -184,3 +184,8 @@ def test_workers_inherit_every_disk_cached_numba_module():
 
     assert "librosa.beat" in out
     assert set(out) <= set(FORKSERVER_PRELOAD), set(out) - set(FORKSERVER_PRELOAD)
+    # What `make` and the Docker build run after installing imports them all.
+    check = ("import sys; from heihachi_index.pipeline.ingest import FORKSERVER_PRELOAD, compile_preloaded; "
+             "compile_preloaded(); print(all(m in sys.modules for m in FORKSERVER_PRELOAD))")
+    assert subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=600,
+                          check=True).stdout.strip() == "True"

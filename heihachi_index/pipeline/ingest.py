@@ -7,6 +7,7 @@ the next run skips them by content hash or track id. One bad file is reported an
 from __future__ import annotations
 
 import functools
+import importlib
 import multiprocessing
 import os
 import time
@@ -60,6 +61,14 @@ class IngestReport:
 #: issue #10128; seen here with two processes in one fresh virtualenv).
 FORKSERVER_PRELOAD: tuple[str, ...] = ("heihachi_index.pipeline.analyze", "librosa.beat", "librosa.core.audio",
                                        "librosa.core.pitch", "librosa.util.utils")
+
+
+def compile_preloaded() -> None:
+    """Import every module of :data:`FORKSERVER_PRELOAD` here, compiling librosa's gufuncs into numba's disk
+    cache (or loading them from it). Run once after installing (``make``, the Docker build), so that
+    processes started together later (a server and a CLI) find the cache written rather than race on it."""
+    for name in FORKSERVER_PRELOAD:
+        importlib.import_module(name)
 
 
 def _context() -> multiprocessing.context.BaseContext:
