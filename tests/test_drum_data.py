@@ -290,6 +290,10 @@ def test_gus_patches_are_read_as_samples(tmp_path, caplog):
     (tmp_path / "036_Kick_2.pat").write_bytes(_gus_patch([(pcm16[:-100], 32000, 0x01)])[:-1000])  # truncated
     with pytest.raises(ValueError, match="036_Kick_2.pat.*truncated"):
         read_patch(tmp_path / "036_Kick_2.pat")
+    (tmp_path / "empty.pat").write_bytes(_gus_patch([]))
+    with pytest.raises(ValueError, match="empty.pat: the patch holds no wave"):
+        read_patch(tmp_path / "empty.pat")
+    assert load_sample(tmp_path / "empty.pat") is None   # warned, not a silent empty sound
     with pytest.raises(ValueError, match="not a GUS patch"):
         (tmp_path / "x.pat").write_bytes(b"RIFF" + bytes(300))
         read_patch(tmp_path / "x.pat")

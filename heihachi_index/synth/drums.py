@@ -288,7 +288,7 @@ def load_sample(path: Path) -> tuple[np.ndarray, int] | None:
     (:func:`sample_onset`) and its rate; None (and a warning naming the file) when it is unreadable or silent."""
     try:
         if Path(path).suffix.lower() == ".pat":  # a GUS patch (Freepats): its first wave
-            x, sr = next(iter(read_patch(path)), (np.zeros(0, np.float32), 1))
+            x, sr = read_patch(path)[0]
         else:
             data, sr = sf.read(str(path), dtype="float32", always_2d=True)
             x = data.mean(axis=1)

@@ -25,12 +25,14 @@ def read_patch(path: str | Path) -> list[tuple[np.ndarray, int]]:
     Raises
     ------
     ValueError
-        If the file is not a GUS patch or is truncated.
+        If the file is not a GUS patch, holds no wave or is truncated.
     """
     path = Path(path)
     b = path.read_bytes()
     if b[:12] not in MAGICS or len(b) < FIRST_WAVE:
         raise ValueError(f"{path}: not a GUS patch (GF1PATCH header missing)")
+    if b[N_WAVES_AT] == 0:
+        raise ValueError(f"{path}: the patch holds no wave")
     waves = []
     off = FIRST_WAVE
     for k in range(b[N_WAVES_AT]):
