@@ -239,8 +239,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="fewer and shorter tracks, half the one-shots")
     p.add_argument("--sections", nargs="+", choices=list(SECTIONS), default=list(SECTIONS))
-    p.add_argument("--split", choices=("test", "calibration"), default="test",
-                   help="kits of sections 1-2: the held-out ones (default) or the calibration kits (for tuning)")
+    p.add_argument("--split", choices=("test", "validation"), default="test",
+                   help="kits of sections 1-2: the held-out ones (default) or the validation kits (for tuning)")
     p.add_argument("--model", help="weights file (default: the shipped weights)")
     args = p.parse_args()
     if not HYDROGEN_DIR.is_dir():

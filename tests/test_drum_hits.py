@@ -72,9 +72,10 @@ def test_held_out_isolated_hits_classified():
                 correct += label in pred
                 total += 1
     assert total > 40
-    # A regression guard below the level reached (30/44 = 0.68 with the shipped weights); the goal is 0.9,
-    # see benchmarks/eval_drums.py: open hats, rides and crashes of unseen acoustic kits are the weak spot.
-    assert correct / total >= 0.6, f"{correct}/{total} held-out one-shots recognised"
+    # A regression guard below the level reached (27/44 = 0.61 with the shipped weights; 30/44 before
+    # out-of-fold calibration, which lost three closed hats here but gained open hats and cymbals over all
+    # the layers: macro-F1 0.62 -> 0.67 in benchmarks/eval_drums.py); the goal is 0.9.
+    assert correct / total >= 0.55, f"{correct}/{total} held-out one-shots recognised"
 
 
 def test_pattern_onsets_found_in_time(pearl):
@@ -220,10 +221,67 @@ def test_random_kit_covers_every_class_but_ride():
 
 
 
-@pytest.mark.parametrize("flag", ["--members", "--epochs"])
-def test_train_drums_cli_refuses_zero(flag, tmp_path, capsys):
+@pytest.mark.parametrize("flag, value, least", [("--members", "1", 2), ("--epochs", "0", 1)])
+def test_train_drums_cli_refuses_too_few(flag, value, least, tmp_path, capsys):
     from heihachi_index.cli.main import main as cli_main
 
-    assert cli_main(["train-drums", "--out", str(tmp_path / "w.npz"), flag, "0"]) != 0
-    assert f"{flag} must be at least 1" in capsys.readouterr().err
+    assert cli_main(["train-drums", "--out", str(tmp_path / "w.npz"), flag, value]) != 0
+    assert f"{flag} must be at least {least}" in capsys.readouterr().err
     assert not (tmp_path / "w.npz").exists()
+
+
+def test_kit_families_and_folds():
+    from heihachi_index.analysis.drums.train import kit_family, kit_folds
+
+    assert {kit_family(n) for n in ("FluidR3_GM-0", "FluidR3_GM-16")} == {"fluidr3"}
+    assert {kit_family(n) for n in ("Millo-Drums_v.1", "Millo_MultiLayered2")} == {"millo"}
+    assert kit_family("TR808EmulationKit") != kit_family("BJA_Pacific")
+    source = np.array([f"s{i % 7}" for i in range(100)], dtype=object)
+    fold = kit_folds(source, 3, seed=0)
+    assert set(fold) == {0, 1, 2}
+    for s in set(source):  # a source never straddles two folds
+        assert len(set(fold[source == s])) == 1
+    np.testing.assert_array_equal(fold, kit_folds(source, 3, seed=0))
+    assert not np.array_equal(fold, kit_folds(source, 3, seed=1))
+
+
+def test_ensemble_is_cross_validated_and_calibrated_out_of_fold(monkeypatch):
+    """Net m never trains on the sources of fold m, and the Platt scaling is fitted on each row's logits
+    from the one net that did not see its source."""
+    from dataclasses import replace
+
+    from heihachi_index.analysis.drums import train as T
+    from heihachi_index.analysis.drums.classify import N_FEATURES
+
+    rng = np.random.default_rng(0)
+    n = 600
+    source = np.array([f"kit{i % 6}" for i in range(n)], dtype=object)
+    y = (rng.random((n, len(OUTPUTS))) < 0.3).astype(np.float32)
+    x = (rng.standard_normal((n, N_FEATURES)) + 2.0 * y @ rng.standard_normal((len(OUTPUTS), N_FEATURES))).astype(np.float32)
+    ex = T.Examples(x, y, source)
+    seen: list[set[str]] = []
+    real_fit = T.fit_mlp
+
+    def recording_fit(part, **kw):
+        seen.append(set(part.source))
+        return real_fit(part, **kw)
+
+    monkeypatch.setattr(T, "fit_mlp", recording_fit)
+    cfg = T.TrainConfig(members=3, epochs=2, hidden=(16,))
+    clf = T.fit_classifier(ex, cfg)
+    fold = T.kit_folds(source, 3, cfg.seed)
+    for m in range(3):
+        held = set(source[fold == m])
+        assert held and not held & seen[m] and seen[m] | held == set(source)
+    oof = np.empty((n, len(OUTPUTS)), np.float32)
+    for m in range(3):
+        one = replace(clf, weights=tuple(w[m : m + 1] for w in clf.weights), biases=tuple(b[m : m + 1] for b in clf.biases))
+        oof[fold == m] = one.logits(x[fold == m])
+    a, b = T.platt(oof, y)
+    np.testing.assert_allclose(clf.cal_a, a, rtol=1e-5)
+    np.testing.assert_allclose(clf.cal_b, b, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(T.platt(clf.logits(x), y)[0], a)  # not calibrated on the ensemble's own fit
+    with pytest.raises(ValueError, match="at least 2 members"):
+        T.fit_classifier(ex, replace(cfg, members=1))
+    with pytest.raises(ValueError, match="cannot fill 7"):
+        T.fit_classifier(ex, replace(cfg, members=7))

@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--epochs", type=int, help="training epochs (default 30, 5 with --quick)")
-    p.add_argument("--members", type=int, help="nets in the ensemble (default 5, 2 with --quick)")
+    p.add_argument("--members", type=int, help="nets in the ensemble, one per cross-validation fold of the kits "
+                                               "(default 5, 2 with --quick; at least 2)")
     p.add_argument("--no-extra-kits", action="store_true", help="Hydrogen kits only (no LMMS / Sonic Pi samples)")
     p.set_defaults(func=run)
 
@@ -38,8 +39,8 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
             raise CliError(f"--epochs must be at least 1, got {args.epochs}")
         tc = replace(tc, epochs=args.epochs)
     if args.members is not None:
-        if args.members < 1:
-            raise CliError(f"--members must be at least 1, got {args.members}")
+        if args.members < 2:
+            raise CliError(f"--members must be at least 2 (one net per cross-validation fold), got {args.members}")
         tc = replace(tc, members=args.members)
     try:
         train(args.out or WEIGHTS_PATH, tc, progress=lambda msg: print(msg, flush=True))

@@ -38,7 +38,8 @@ CONTEXT_FRAMES = 128  # about 3 s: covers HPSS (15 frames), the C1 CQT filter an
 # 4: drum classifier retrained on more kits, without the held-out kits' recordings found in other packages,
 #    with one-shot hit times at the start of the final rise (synth.drums.sample_onset).
 # 5: drum classifier an ensemble of five nets, trained with Freepats and without random rides.
-PIPELINE_VERSION = "heihachi-5"
+# 6: drum classifier cross-validated by kit, calibrated on out-of-fold predictions.
+PIPELINE_VERSION = "heihachi-6"
 
 
 class FeatureError(ValueError):

@@ -4,7 +4,7 @@ packs (LMMS, Sonic Pi, eXaDrums, Freepats, the drum kits of SoundFonts), non-dru
 
 Kits of different names share recordings: ``hydrogen-data``'s GMRockKit is the held-out Black Pearl kit,
 "Gimme A Hand 1.0" is its hand clap, and the AVL Red Zeppelin kit has its hi-hats and clap. So every
-training or calibration sound that matches a held-out recording is dropped (:func:`drop_recordings_of`)."""
+training or validation sound that matches a held-out recording is dropped (:func:`drop_recordings_of`)."""
 from __future__ import annotations
 
 import re
@@ -30,8 +30,9 @@ FREEPATS_DIR = Path("/usr/share/midi/freepats/Drum_000")
 #: Kits never used for training (folder names under :data:`HYDROGEN_DIR`): an acoustic kit with all eight
 #: classes, an electronic kit and a general-MIDI style kit with one sample per class.
 HELD_OUT_KITS: tuple[str, ...] = ("The Black Pearl 1.0", "HardElectro1", "rumpf_kit_z01_h2")
-#: Training kits used only to calibrate the classifier's confidences.
-CALIBRATION_KITS: tuple[str, ...] = ("ColomboAcousticDrumkit", "VariBreaks")
+#: Kits kept out of training for tuning choices without looking at the held-out kits
+#: (``eval_drums.py --split validation``).
+VALIDATION_KITS: tuple[str, ...] = ("ColomboAcousticDrumkit", "VariBreaks")
 
 # Instruments that are not a single struck hit are left out: rolls, and chokes (a cymbal grabbed to stop it
 # ringing: the sound of damping, often near silence).
@@ -292,9 +293,9 @@ def drop_recordings_of(kits: KitSet, held: list[OneShot], threshold: float = SAM
 
 
 def kit_split(split: str, *, extra: bool = True, root: Path = HYDROGEN_DIR) -> KitSet:
-    """The kits of one split: ``"train"`` (all but held-out and calibration kits, plus LMMS, Sonic Pi,
-    eXaDrums and Freepats samples and the SoundFont kits when installed and ``extra``), ``"calibration"``
-    (:data:`CALIBRATION_KITS`) or ``"test"`` (:data:`HELD_OUT_KITS`); training and calibration kits lose
+    """The kits of one split: ``"train"`` (all but held-out and validation kits, plus LMMS, Sonic Pi,
+    eXaDrums and Freepats samples and the SoundFont kits when installed and ``extra``), ``"validation"``
+    (:data:`VALIDATION_KITS`) or ``"test"`` (:data:`HELD_OUT_KITS`); training and validation kits lose
     every recording of a held-out kit (:func:`drop_recordings_of`).
 
     Raises
@@ -302,18 +303,18 @@ def kit_split(split: str, *, extra: bool = True, root: Path = HYDROGEN_DIR) -> K
     ValueError
         For an unknown split, or when a held-out kit is missing (the evaluation needs all of them).
     """
-    if split not in ("train", "calibration", "test"):
-        raise ValueError(f"unknown split {split!r} (train, calibration or test)")
+    if split not in ("train", "validation", "test"):
+        raise ValueError(f"unknown split {split!r} (train, validation or test)")
     folders = {p.name: p for p in hydrogen_kits(root)}
     if split == "test":
         missing = [k for k in HELD_OUT_KITS if k not in folders]
         if missing:
             raise ValueError(f"held-out drum kits missing under {root}: {missing} (install hydrogen-drumkits)")
         names = list(HELD_OUT_KITS)
-    elif split == "calibration":
-        names = [k for k in CALIBRATION_KITS if k in folders]
+    elif split == "validation":
+        names = [k for k in VALIDATION_KITS if k in folders]
     else:
-        names = [k for k in folders if k not in HELD_OUT_KITS and k not in CALIBRATION_KITS]
+        names = [k for k in folders if k not in HELD_OUT_KITS and k not in VALIDATION_KITS]
     kits: dict[str, DrumKit] = {}
     others: dict[str, list[OneShot]] = {}
     for name in names:

@@ -15,15 +15,21 @@ Examples are the detector's own onsets in rendered audio, labelled by the exact 
   ``"other"``), some layered in pairs, some over a music bed;
 
 all with random gain, pitch (resampling), EQ tilt and noise. Onsets matching no hit are negatives (no
-output active), which teaches the classifier to drop the onsets of synths and basses. Several nets
-(:attr:`TrainConfig.members`, different seeds) are fitted on the same examples and ship as one ensemble.
-The split is by kit (:data:`~.data.HELD_OUT_KITS` are never seen; :data:`~.data.CALIBRATION_KITS` only
-calibrate the confidences). Everything is seeded, so a run is deterministic for a given thread count.
+output active), which teaches the classifier to drop the onsets of synths and basses.
+
+The classifier ships as an ensemble of :attr:`TrainConfig.members` nets, cross-validated by kit: the
+training kits are dealt into as many folds (:func:`kit_folds`), and net ``m`` never sees the kits of fold
+``m``. Its predictions on that fold are what the classifier does on a kit it has never heard, so the
+confidences (Platt scaling) and the decision thresholds are fitted on these out-of-fold predictions of
+every training kit, not on a couple of spare kits. The split is by kit: :data:`~.data.HELD_OUT_KITS` are
+never seen and :data:`~.data.VALIDATION_KITS` are kept for tuning (``eval_drums.py --split validation``).
+Everything is seeded, so a run is deterministic for a given thread count.
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -45,7 +51,7 @@ log = logging.getLogger("heihachi_index.analysis.drums")
 DRUM_STYLES = ("neurofunk", "liquid", "jungle", "dubstep", "techno", "house", "hiphop")
 MATCH_S = 0.03
 # Onset detector thresholds used for training and shipped with the weights: lower than the detector's
-# defaults, so that soft hits under music are found (recall ~0.98 on rendered mixtures of the calibration
+# defaults, so that soft hits under music are found (recall ~0.98 on rendered mixtures of the validation
 # kits) and the classifier, which learns to reject non-drum onsets, sets the precision.
 ONSET_DELTA = 0.05
 ONSET_REL = 0.08
@@ -53,23 +59,42 @@ ONSET_REL = 0.08
 
 @dataclass
 class Examples:
-    """Feature rows ``x`` and multi-hot targets ``y`` over :data:`~.classify.OUTPUTS`."""
+    """Feature rows ``x``, multi-hot targets ``y`` over :data:`~.classify.OUTPUTS`, and the ``source`` of
+    each row (the kit family or synthesised kit it was played on, see :func:`kit_family`)."""
 
     x: np.ndarray
     y: np.ndarray
+    source: np.ndarray
 
     @classmethod
     def concat(cls, parts: Sequence[Examples]) -> Examples:
         parts = [p for p in parts if len(p.x)]
         if not parts:
-            return cls(np.zeros((0, N_FEATURES), np.float32), np.zeros((0, len(OUTPUTS)), np.float32))
-        return cls(np.concatenate([p.x for p in parts]), np.concatenate([p.y for p in parts]))
+            return cls(np.zeros((0, N_FEATURES), np.float32), np.zeros((0, len(OUTPUTS)), np.float32),
+                       np.zeros(0, dtype=object))
+        return cls(np.concatenate([p.x for p in parts]), np.concatenate([p.y for p in parts]),
+                   np.concatenate([p.source for p in parts]))
+
+
+def kit_family(name: str) -> str:
+    """The first word of a kit's name, lower-cased: the programs of one SoundFont (``FluidR3_GM-0``,
+    ``FluidR3_GM-16``) and kits of one sampler (``Millo-Drums_v.1``, ``Millo_MultiLayered2``) share
+    recordings, so cross-validation keeps a family in one fold."""
+    return re.split(r"[-_ .]", name, maxsplit=1)[0].lower()
+
+
+def kit_folds(source: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """Fold (0..k-1) of each row: the sources are shuffled (seeded) and dealt round-robin into ``k`` folds."""
+    names, index = np.unique(source.astype(str), return_inverse=True)
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[np.random.default_rng(seed).permutation(len(names))] = np.arange(len(names))
+    return (rank % k)[index]
 
 
 def label_onsets(y: np.ndarray, truth: Sequence[tuple[float, str]], delta: float = ONSET_DELTA,
-                 rel: float = ONSET_REL) -> Examples:
+                 rel: float = ONSET_REL, source: str = "") -> Examples:
     """Detect onsets in ``y`` (at :data:`SR`, detector thresholds ``delta`` and ``rel``) and label each by
-    the truth hits nearest to it.
+    the truth hits nearest to it; every row's source is ``source``.
 
     Each truth hit goes to its nearest onset within :data:`MATCH_S`; layered hits land on the same onset.
     """
@@ -84,7 +109,7 @@ def label_onsets(y: np.ndarray, truth: Sequence[tuple[float, str]], delta: float
         i = int(np.argmin(np.abs(times - t)))
         if abs(times[i] - t) <= MATCH_S:
             target[i, OUTPUTS.index(label)] = 1.0
-    return Examples(feats.x, target)
+    return Examples(feats.x, target, np.full(len(target), source, dtype=object))
 
 
 def augment(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -194,34 +219,43 @@ def build_examples(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, 
         ratio = None if rng.random() < 0.25 else float(rng.uniform(-10.0, 6.0))
         if name == "random":
             kit = random_kit(rng, SR)
+        # Each synthetic and random pattern draws its own sounds, so each is a source of its own.
+        source = f"{name}/{j}" if kit is None or name == "random" else kit_family(name)
         y, truth = render_pattern(kit, style, int(rng.integers(1_000_000)), seconds, ratio)
-        parts.append(label_onsets(augment(y, rng), truth, delta, rel))
+        parts.append(label_onsets(augment(y, rng), truth, delta, rel, source))
         if progress and j % 50 == 0:
             progress(f"patterns {j}/{len(jobs)}")
-    shot_sets: list[list[OneShot]] = []
+    shot_sets: list[tuple[list[OneShot], str]] = []
     for _ in range(shot_passes):
         for name in sorted(set(kits.kits) | set(kits.others)):
             shots = (kit_one_shots(kits.kits[name], name) if name in kits.kits else []) + kits.others.get(name, [])
             if shots:
-                shot_sets.append(shots)
+                shot_sets.append((shots, kit_family(name)))
     others = [s for name in sorted(kits.others) for s in kits.others[name]]
     for k in range(random_shot_kits):
         # Random kits carry no "other" sounds of their own: borrow a few so that the set stays mixed.
         pick = [others[i] for i in rng.choice(len(others), size=min(6, len(others)), replace=False)] if others else []
-        shot_sets.append(kit_one_shots(random_kit(rng, SR, sounds=3), f"random-{k}") + pick)
-    for i, shots in enumerate(shot_sets):
+        shot_sets.append((kit_one_shots(random_kit(rng, SR, sounds=3), f"random-{k}") + pick, f"random-shots/{k}"))
+    for i, (shots, source) in enumerate(shot_sets):
         bed = beds[int(rng.integers(len(beds)))] if rng.random() < 0.6 else None
         y, truth = render_shots(shots, rng, bed)
-        parts.append(label_onsets(augment(y, rng), truth, delta, rel))
+        parts.append(label_onsets(augment(y, rng), truth, delta, rel, source))
         if progress and i % 50 == 0:
             progress(f"one-shot sets {i}/{len(shot_sets)}")
     return Examples.concat(parts)
 
 
+def standardisation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature ``(mean, scale)`` of the inputs (scale: the standard deviation plus 1e-3)."""
+    return x.mean(axis=0).astype(np.float32), (x.std(axis=0) + 1e-3).astype(np.float32)
+
+
 def fit_mlp(ex: Examples, *, hidden: Sequence[int] = (128, 64), epochs: int = 25, seed: int = 0,
-            threads: int = 1, input_noise: float = 0.3, dropout: float = 0.3,
-            balance: float = 0.5) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
-    """Train the MLP with torch (CPU); returns the input standardisation and the layer weights.
+            threads: int = 1, input_noise: float = 0.3, dropout: float = 0.3, balance: float = 0.5,
+            standardise: tuple[np.ndarray, np.ndarray] | None = None,
+            ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """Train the MLP with torch (CPU); returns the input standardisation (``standardise``, the ``(mean,
+    scale)`` given, or else the examples' own) and the layer weights.
 
     With about ten kits to learn from, the net easily memorises kits: dropout, weight decay and Gaussian
     noise on the standardised inputs keep it to what kits share. Positives of each output are weighted
@@ -231,8 +265,7 @@ def fit_mlp(ex: Examples, *, hidden: Sequence[int] = (128, 64), epochs: int = 25
 
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
-    mean = ex.x.mean(axis=0)
-    scale = ex.x.std(axis=0) + 1e-3
+    mean, scale = standardise if standardise is not None else standardisation(ex.x)
     X = torch.from_numpy((ex.x - mean) / scale)
     Y = torch.from_numpy(ex.y)
     sizes = [X.shape[1], *hidden, Y.shape[1]]
@@ -246,7 +279,8 @@ def fit_mlp(ex: Examples, *, hidden: Sequence[int] = (128, 64), epochs: int = 25
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
     n_pos = ex.y.sum(axis=0)
     pos_weight = np.clip(((len(ex.y) - n_pos) / np.maximum(n_pos, 1.0)) ** balance, 1.0, 20.0)
-    # "other" is left unweighted: the calibration kits hold too few such sounds to correct its bias.
+    # "other" is left unweighted: it was when its threshold came from two spare kits with three such sounds,
+    # and weighting it has not been tried since calibration moved to out-of-fold predictions.
     pos_weight[OUTPUTS.index(OTHER)] = 1.0
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.from_numpy(pos_weight.astype(np.float32)))
     gen = torch.Generator().manual_seed(seed)
@@ -346,29 +380,56 @@ QUICK: dict[str, int] = {"tracks_per_kit": 3, "soundfont_tracks_per_kit": 1, "sy
                          "random_shot_kits": 10, "epochs": 5, "members": 2}
 
 
-def fit_classifier(ex: Examples, cal: Examples, cfg: TrainConfig,
-                   progress: Callable[[str], None] | None = None) -> DrumClassifier:
-    """Fit ``cfg.members`` MLPs on ``ex`` (seeds ``cfg.seed``, ``cfg.seed + 1``...), then the Platt
-    calibration of their mean logits and per-output thresholds on ``cal``.
+def fit_classifier(ex: Examples, cfg: TrainConfig, progress: Callable[[str], None] | None = None) -> DrumClassifier:
+    """Fit ``cfg.members`` MLPs on ``ex``, cross-validated by source (:func:`kit_folds`; seeds ``cfg.seed``,
+    ``cfg.seed + 1``...), then the Platt calibration and per-output thresholds on their out-of-fold logits.
 
-    One net's figures move a lot with its seed (snare F in mixtures 0.70-0.85 between seeds); the mean of
-    several is steadier and no worse than their average."""
+    Calibrating on two spare kits set the thresholds by a few hundred sounds of each class (a few dozen
+    claps and crashes) and left open hats under-confident on new kits; the out-of-fold logits cover every
+    training kit. One net's figures also move a lot with its seed; the mean of several is steadier.
+
+    Raises
+    ------
+    ValueError
+        If ``cfg.members`` < 2 or the examples come from fewer sources than there are folds.
+    """
+    k = cfg.members
+    if k < 2:
+        raise ValueError(f"the ensemble needs at least 2 members (one per cross-validation fold), got {k}")
+    fold = kit_folds(ex.source, k, cfg.seed)
+    if len(np.unique(fold)) < k:
+        raise ValueError(f"{len(np.unique(ex.source))} example sources cannot fill {k} cross-validation folds")
+    # The members share one input standardisation, that of the whole set.
+    mean, scale = standardisation(ex.x)
     members = []
-    for m in range(cfg.members):
-        members.append(fit_mlp(ex, hidden=cfg.hidden, epochs=cfg.epochs, seed=cfg.seed + m, threads=cfg.threads,
-                               input_noise=cfg.input_noise, dropout=cfg.dropout, balance=cfg.balance))
+    for m in range(k):
+        fit = fold != m
+        members.append(fit_mlp(Examples(ex.x[fit], ex.y[fit], ex.source[fit]), hidden=cfg.hidden, epochs=cfg.epochs,
+                               seed=cfg.seed + m, threads=cfg.threads, input_noise=cfg.input_noise,
+                               dropout=cfg.dropout, balance=cfg.balance, standardise=(mean, scale)))
         if progress:
-            progress(f"ensemble member {m + 1}/{cfg.members} fitted")
-    mean, scale = members[0][0], members[0][1]
+            progress(f"ensemble member {m + 1}/{k} fitted (fold {m} held out)")
     as_stored = lambda arrays: np.stack(arrays).astype(WEIGHT_DTYPE).astype(np.float32)
     ws = tuple(as_stored([mb[2][i] for mb in members]) for i in range(len(members[0][2])))
     bs = tuple(np.stack([mb[3][i] for mb in members]) for i in range(len(members[0][3])))
-    k = len(OUTPUTS)
-    raw = DrumClassifier(mean, scale, ws, bs, np.ones(k, np.float32), np.zeros(k, np.float32),
-                         np.full(k, 0.5, np.float32), cfg.onset_delta, cfg.onset_rel)
-    a, b = platt(raw.logits(cal.x), cal.y)
+    n_out = len(OUTPUTS)
+    raw = DrumClassifier(mean, scale, ws, bs, np.ones(n_out, np.float32), np.zeros(n_out, np.float32),
+                         np.full(n_out, 0.5, np.float32), cfg.onset_delta, cfg.onset_rel)
+    oof = np.empty((len(ex.x), n_out), dtype=np.float32)
+    for m in range(k):
+        held = fold == m
+        one = replace(raw, weights=tuple(w[m : m + 1] for w in ws), biases=tuple(b[m : m + 1] for b in bs))
+        oof[held] = one.logits(ex.x[held])
+    a, b = platt(oof, ex.y)
     clf = replace(raw, cal_a=a, cal_b=b)
-    return replace(clf, threshold=best_thresholds(clf.predict_proba(cal.x), cal.y))
+    proba = 1.0 / (1.0 + np.exp(-np.clip(a * oof + b, -50, 50)))
+    clf = replace(clf, threshold=best_thresholds(proba, ex.y))
+    if progress:
+        pred, true = proba >= clf.threshold, ex.y > 0
+        f1 = 2.0 * (pred & true).sum(axis=0) / np.maximum(pred.sum(axis=0) + true.sum(axis=0), 1)
+        progress("out-of-fold F1 (each example scored by the net that never heard its kit): "
+                 + ", ".join(f"{name} {f:.2f}" for name, f in zip(OUTPUTS, f1)))
+    return clf
 
 
 def train(out: str | Path = WEIGHTS_PATH, cfg: TrainConfig = TrainConfig(),
@@ -381,20 +442,16 @@ def train(out: str | Path = WEIGHTS_PATH, cfg: TrainConfig = TrainConfig(),
         keep = sorted(train_kits.kits)[: cfg.max_train_kits]
         train_kits = KitSet({k: train_kits.kits[k] for k in keep}, {k: train_kits.others.get(k, []) for k in keep},
                             train_kits.soundfont & set(keep))
-    cal_kits = kit_split("calibration")
     say(f"training kits: {len(train_kits.kits) - len(train_kits.soundfont)} sample kits, "
-        f"{len(train_kits.soundfont)} SoundFont kits; calibration kits: {', '.join(cal_kits.kits)}")
+        f"{len(train_kits.soundfont)} SoundFont kits")
     ex = build_examples(train_kits, tracks_per_kit=cfg.tracks_per_kit, synthetic_tracks=cfg.synthetic_tracks,
                         shot_passes=cfg.shot_passes, seconds=cfg.seconds, seed=cfg.seed,
                         random_tracks=cfg.random_tracks, random_shot_kits=cfg.random_shot_kits,
                         delta=cfg.onset_delta, rel=cfg.onset_rel,
                         soundfont_tracks_per_kit=cfg.soundfont_tracks_per_kit, progress=say)
-    say(f"{len(ex.x)} training examples ({time.perf_counter() - t0:.0f} s)")
-    cal = build_examples(cal_kits, tracks_per_kit=max(1, cfg.tracks_per_kit // 2),
-                         synthetic_tracks=max(1, cfg.synthetic_tracks // 6), shot_passes=max(1, cfg.shot_passes // 2),
-                         seconds=cfg.seconds, seed=cfg.seed + 1, delta=cfg.onset_delta, rel=cfg.onset_rel)
-    say(f"{len(cal.x)} calibration examples ({time.perf_counter() - t0:.0f} s)")
-    clf = fit_classifier(ex, cal, cfg, progress=say)
+    say(f"{len(ex.x)} training examples from {len(np.unique(ex.source))} sources "
+        f"({time.perf_counter() - t0:.0f} s)")
+    clf = fit_classifier(ex, cfg, progress=say)
     clf.save(out, train_kits=sorted(train_kits.kits), n_examples=len(ex.x), seed=cfg.seed)
     say(f"wrote {out} ({time.perf_counter() - t0:.0f} s)")
     return clf
