@@ -249,6 +249,17 @@ def test_held_out_clap_copied_into_another_kit_is_not_trained_on():
     assert "Gimme A Hand 1.0" not in kit_split("train", extra=False).kits
 
 
+@pytest.mark.skipif(not (HYDROGEN_DIR / "VariBreaks").is_dir(), reason="hydrogen-drumkits not installed")
+def test_splits_are_disjoint_by_kit():
+    from heihachi_index.analysis.drums.data import HELD_OUT_KITS, VALIDATION_KITS
+
+    train, validation = kit_split("train", extra=False), kit_split("validation")
+    assert set(validation.kits) == set(VALIDATION_KITS)
+    assert not set(train.kits) & (set(VALIDATION_KITS) | set(HELD_OUT_KITS))
+    with pytest.raises(ValueError, match="unknown split 'calibration'"):
+        kit_split("calibration")
+
+
 def _gus_patch(waves: list[tuple[bytes, int, int]]) -> bytes:
     """A GUS patch holding ``(data, rate, modes)`` waves, laid out as TiMidity reads it."""
     import struct

@@ -43,7 +43,6 @@ from heihachi_index.analysis.drums.classify import (N_FEATURES, OUTPUTS, WEIGHT_
                                                     hit_features)
 from heihachi_index.analysis.drums.data import KitSet, OneShot, kit_one_shots, kit_split, random_kit
 from heihachi_index.analysis.drums.onsets import SR, detect_onsets, percussive_bands
-from heihachi_index.analysis.types import OTHER
 from heihachi_index.synth.drums import DrumKit
 
 log = logging.getLogger("heihachi_index.analysis.drums")
@@ -279,9 +278,6 @@ def fit_mlp(ex: Examples, *, hidden: Sequence[int] = (128, 64), epochs: int = 25
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
     n_pos = ex.y.sum(axis=0)
     pos_weight = np.clip(((len(ex.y) - n_pos) / np.maximum(n_pos, 1.0)) ** balance, 1.0, 20.0)
-    # "other" is left unweighted: it was when its threshold came from two spare kits with three such sounds,
-    # and weighting it has not been tried since calibration moved to out-of-fold predictions.
-    pos_weight[OUTPUTS.index(OTHER)] = 1.0
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.from_numpy(pos_weight.astype(np.float32)))
     gen = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
