@@ -136,12 +136,54 @@ def test_soundfont_kits_get_their_own_pattern_count():
 
     kit = random_kit(np.random.default_rng(0), 22050)
     ks = KitSet({"sf": kit}, {}, frozenset({"sf"}))
-    common = dict(tracks_per_kit=0, synthetic_tracks=0, shot_passes=0, seconds=4.0, seed=0, n_beds=1)
+    common = dict(tracks_per_kit=0, synthetic_tracks=0, shot_passes=0, seconds=4.0, seed=0)
     assert len(build_examples(ks, soundfont_tracks_per_kit=0, **common).x) == 0
     ex = build_examples(ks, soundfont_tracks_per_kit=1, **common)
     assert len(ex.x) > 5 and ex.y.sum() > 5
+    assert set(ex.source) == {"sf"}
     plain = KitSet({"sf": kit}, {})  # not a SoundFont kit: tracks_per_kit (0) applies
     assert len(build_examples(plain, soundfont_tracks_per_kit=1, **common).x) == 0
+
+
+def test_kit_families_group_shared_recordings():
+    from heihachi_index.analysis.drums.data import OneShot, kit_families, kit_family
+    from heihachi_index.synth.drums import DrumKit, Instrument, Layer
+
+    assert {kit_family(n) for n in ("FluidR3_GM-0", "FluidR3_GM-16")} == {"fluidr3"}
+    assert {kit_family(n) for n in ("Millo-Drums_v.1", "Millo_MultiLayered2")} == {"millo"}
+    rng = np.random.default_rng(0)
+    noise = [(rng.standard_normal(8000) * np.exp(-np.arange(8000) / 2000)).astype(np.float32) for _ in range(8)]
+
+    def kit(name: str, sounds: list[np.ndarray]) -> DrumKit:
+        return DrumKit(name, {"snare": [Instrument(f"s{i}", "snare", [Layer(x, SR)]) for i, x in enumerate(sounds)]})
+
+    # "Copy" holds three of "Orig"'s recordings (rescaled); "Other" shares one of its five with "Orig" (one
+    # of "Orig"'s six), under the 25 % that make two families one.
+    kits = {"Orig-A": kit("Orig-A", noise[:4]), "Orig-B": kit("Orig-B", noise[1:3]),
+            "Copy": kit("Copy", [0.5 * x for x in noise[1:4]]), "Other": kit("Other", [noise[0], *noise[4:8]])}
+    # "Tiny" is half "Orig", half "Other": it joins one of them, and does not chain the two together.
+    kits["Tiny"] = kit("Tiny", [noise[2], noise[6]])
+    fam = kit_families(KitSet(kits, {"Perc": [OneShot(noise[5], SR, OTHER, "Perc", "p")]}))
+    assert fam["Orig-A"] == fam["Orig-B"] == fam["Copy"]
+    assert fam["Other"] != fam["Orig-A"] and fam["Perc"] == fam["Other"]
+    assert fam["Tiny"] in (fam["Orig-A"], fam["Other"]) and len(set(fam.values())) == 2
+    assert len(set(kit_families(KitSet(kits, {}), threshold=1.01).values())) == 4   # nothing the same
+
+
+def test_every_example_carries_its_source():
+    """Rows of a kit carry its family; synthetic and random patterns are sources of their own; random
+    one-shot sets join the family of the kit whose "other" sounds they borrow."""
+    from heihachi_index.analysis.drums.data import OneShot, random_kit
+    from heihachi_index.analysis.drums.train import build_examples
+
+    rng = np.random.default_rng(0)
+    perc = [OneShot((rng.standard_normal(4000) * np.exp(-np.arange(4000) / 800)).astype(np.float32), 22050, OTHER,
+                    "Perc", f"p{i}") for i in range(3)]
+    ks = KitSet({"Kit_A": random_kit(rng, 22050)}, {"Perc": perc})
+    ex = build_examples(ks, tracks_per_kit=1, synthetic_tracks=1, random_tracks=1, shot_passes=1,
+                        random_shot_kits=1, seconds=3.0, seed=0)
+    assert set(ex.source) == {"kit", "perc", "synthetic/1", "random/2"}
+    assert ex.y[ex.source == "perc", DRUM_CLASSES.index("kick")].sum() > 0   # the random kit's one-shots
 
 
 def test_hit_features_tell_partials_from_noise():

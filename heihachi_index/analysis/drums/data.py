@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -244,6 +245,8 @@ MATCH_MAX_LAG = 0.005  # seconds either way
 # and its copy in another kit 0.94-1.00; different instruments at most 0.76 (low-passed sounds such as
 # kicks and toms correlate far more, hence the high-pass).
 SAME_RECORDING = 0.85
+# Share of a kit family's sounds that, found in another family, make the two one (:func:`kit_families`).
+SHARED_FAMILY = 0.25
 
 
 @lru_cache(maxsize=1)
@@ -263,6 +266,23 @@ def _fingerprint(x: np.ndarray, sr: int) -> np.ndarray:
     return y / (np.linalg.norm(y) + 1e-12)
 
 
+def _spectra(sounds: Sequence[OneShot]) -> np.ndarray:
+    """Spectra (sounds, bins) of the sounds' fingerprints, ready for cross-correlation."""
+    return np.fft.rfft(np.stack([_fingerprint(s.audio, s.sr) for s in sounds]), 2 * MATCH_LEN, axis=1)
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Peak normalised cross-correlation within +-:data:`MATCH_MAX_LAG` (len(a), len(b)) of fingerprint
+    spectra ``a`` and ``b`` (:func:`_spectra`)."""
+    lag = int(MATCH_MAX_LAG * MATCH_SR)
+    out = np.empty((len(a), len(b)))
+    bc = np.conj(b)
+    for i in range(len(a)):
+        xc = np.fft.irfft(a[i][None] * bc, 2 * MATCH_LEN, axis=1)
+        out[i] = np.abs(np.concatenate([xc[:, : lag + 1], xc[:, -lag:]], axis=1)).max(axis=1)
+    return out
+
+
 def drop_recordings_of(kits: KitSet, held: list[OneShot], threshold: float = SAME_RECORDING) -> KitSet:
     """``kits`` without the instruments (all their layers) and ``"other"`` one-shots of which a sound
     correlates at ``threshold`` or more (normalised, above 1 kHz, within +-5 ms, over ~0.19 s from the
@@ -270,14 +290,10 @@ def drop_recordings_of(kits: KitSet, held: list[OneShot], threshold: float = SAM
     nor the rest of that instrument's velocity layers."""
     if not held:
         return kits
-    n_fft = 2 * MATCH_LEN
-    lag = int(MATCH_MAX_LAG * MATCH_SR)
-    H = np.conj(np.fft.rfft(np.stack([_fingerprint(s.audio, s.sr) for s in held]), n_fft, axis=1))
+    H = _spectra(held)
 
     def leaked(x: np.ndarray, sr: int) -> bool:
-        xc = np.fft.irfft(np.fft.rfft(_fingerprint(x, sr), n_fft) * H, n_fft, axis=1)
-        near = np.concatenate([xc[:, : lag + 1], xc[:, -lag:]], axis=1)
-        return float(np.max(np.abs(near))) >= threshold
+        return bool(_correlation(_spectra([OneShot(x, sr, "", "", "")]), H).max() >= threshold)
 
     out_kits: dict[str, DrumKit] = {}
     for name, kit in kits.kits.items():
@@ -290,6 +306,49 @@ def drop_recordings_of(kits: KitSet, held: list[OneShot], threshold: float = SAM
             out_kits[name] = DrumKit(kit.name, instruments, kit.source)
     others = {name: [s for s in shots if not leaked(s.audio, s.sr)] for name, shots in kits.others.items()}
     return KitSet(out_kits, others, kits.soundfont & frozenset(out_kits))
+
+
+def kit_family(name: str) -> str:
+    """The first word of a kit's name, lower-cased: the programs of one SoundFont (``FluidR3_GM-0``,
+    ``FluidR3_GM-16``) and the kits of one sampler (``Millo-Drums_v.1``, ``Millo_MultiLayered2``)."""
+    return re.split(r"[-_ .]", name, maxsplit=1)[0].lower()
+
+
+def kit_families(kits: KitSet, min_share: float = SHARED_FAMILY, threshold: float = SAME_RECORDING) -> dict[str, str]:
+    """Family of every kit of ``kits`` (the names of its kits and of its ``"other"`` sounds): kits whose
+    sounds are largely the same recordings, to be kept on one side of a split.
+
+    Families start as :func:`kit_family`. Each is then joined to the one other family that holds the most
+    of its sounds (:data:`SAME_RECORDING`), when that is at least ``min_share`` of them: MuseScore_General's
+    drums are FluidR3's, and half of the Csound GM bank's sounds are TimGM6mb's. Only the one family is
+    joined, so that a small kit made of sounds found everywhere (the TR-808 samples) does not chain all
+    those kits into one. A family is named after its first member."""
+    names = sorted(set(kits.kits) | set(kits.others))
+    first = {n: kit_family(n) for n in names}
+    sounds: dict[str, list[OneShot]] = {}
+    for n in names:
+        own = (kit_one_shots(kits.kits[n], n) if n in kits.kits else []) + kits.others.get(n, [])
+        sounds.setdefault(first[n], []).extend(own)
+    families = sorted(f for f in sounds if sounds[f])
+    spectra = {f: _spectra(sounds[f]) for f in families}
+    share = np.zeros((len(families), len(families)))  # share[i, j]: of family i's sounds, found in family j
+    for i, a in enumerate(families):
+        for j in range(i + 1, len(families)):
+            same = _correlation(spectra[a], spectra[families[j]]) >= threshold
+            share[i, j], share[j, i] = same.any(axis=1).mean(), same.any(axis=0).mean()
+    parent = {f: f for f in sounds}
+
+    def root(f: str) -> str:
+        while parent[f] != f:
+            f = parent[f]
+        return f
+
+    for i, a in enumerate(families):
+        j = int(np.argmax(share[i]))
+        if share[i, j] >= min_share:
+            ra, rb = root(a), root(families[j])
+            parent[max(ra, rb)] = min(ra, rb)
+    return {n: root(first[n]) for n in names}
 
 
 def kit_split(split: str, *, extra: bool = True, root: Path = HYDROGEN_DIR) -> KitSet:
