@@ -327,10 +327,12 @@ def platt(logits: np.ndarray, y: np.ndarray, iters: int = 100) -> tuple[np.ndarr
     return a.astype(np.float32), b.astype(np.float32)
 
 
-def best_thresholds(proba: np.ndarray, y: np.ndarray, lo: float = 0.25, hi: float = 0.6) -> np.ndarray:
-    """Per-output decision threshold in [lo, hi] maximising F1 on held-out examples (0.5 when an output
-    has fewer than 10 positives)."""
-    grid = np.arange(lo, hi + 1e-9, 0.05)
+def best_thresholds(proba: np.ndarray, y: np.ndarray, lo: float = 0.25, hi: float = 0.6,
+                    step: float = 0.01) -> np.ndarray:
+    """Per-output decision threshold in [lo, hi] (every ``step``) maximising F1 on held-out examples (0.5
+    when an output has fewer than 10 positives). The out-of-fold examples number ~200k, thousands per
+    class, enough for a fine grid."""
+    grid = np.arange(lo, hi + 1e-9, step)
     out = np.full(proba.shape[1], 0.5, dtype=np.float32)
     for j in range(proba.shape[1]):
         t = y[:, j] > 0
