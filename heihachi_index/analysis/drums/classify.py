@@ -157,7 +157,11 @@ class DrumClassifier:
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Calibrated probabilities (onsets, :data:`OUTPUTS`)."""
-        z = self.cal_a * self.logits(x) + self.cal_b
+        return self.calibrated(self.logits(x))
+
+    def calibrated(self, logits: np.ndarray) -> np.ndarray:
+        """Probabilities of ``logits`` (onsets, :data:`OUTPUTS`) through the Platt calibration."""
+        z = self.cal_a * logits + self.cal_b
         return (1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))).astype(np.float32)
 
     def save(self, path: str | Path, **meta: object) -> None:

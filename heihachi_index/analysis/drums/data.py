@@ -208,6 +208,10 @@ class KitSet:
     others: dict[str, list[OneShot]]
     soundfont: frozenset[str] = frozenset()
 
+    def sounds(self, name: str) -> list[OneShot]:
+        """Every one-shot of kit ``name``: its drums (:func:`kit_one_shots`), then its ``"other"`` sounds."""
+        return (kit_one_shots(self.kits[name], name) if name in self.kits else []) + self.others.get(name, [])
+
 
 def soundfont_kit_set() -> KitSet:
     """The GM drum kits of the installed SoundFonts (:mod:`~.soundfont`), sounds shared with an earlier kit
@@ -266,9 +270,9 @@ def _fingerprint(x: np.ndarray, sr: int) -> np.ndarray:
     return y / (np.linalg.norm(y) + 1e-12)
 
 
-def _spectra(sounds: Sequence[OneShot]) -> np.ndarray:
-    """Spectra (sounds, bins) of the sounds' fingerprints, ready for cross-correlation."""
-    return np.fft.rfft(np.stack([_fingerprint(s.audio, s.sr) for s in sounds]), 2 * MATCH_LEN, axis=1)
+def _spectra(sounds: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
+    """Spectra (sounds, bins) of the fingerprints of ``(audio, sr)`` sounds, ready for cross-correlation."""
+    return np.fft.rfft(np.stack([_fingerprint(x, sr) for x, sr in sounds]), 2 * MATCH_LEN, axis=1)
 
 
 def _correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -290,10 +294,10 @@ def drop_recordings_of(kits: KitSet, held: list[OneShot], threshold: float = SAM
     nor the rest of that instrument's velocity layers."""
     if not held:
         return kits
-    H = _spectra(held)
+    H = _spectra([(s.audio, s.sr) for s in held])
 
     def leaked(x: np.ndarray, sr: int) -> bool:
-        return bool(_correlation(_spectra([OneShot(x, sr, "", "", "")]), H).max() >= threshold)
+        return bool(_correlation(_spectra([(x, sr)]), H).max() >= threshold)
 
     out_kits: dict[str, DrumKit] = {}
     for name, kit in kits.kits.items():
@@ -327,10 +331,9 @@ def kit_families(kits: KitSet, min_share: float = SHARED_FAMILY, threshold: floa
     first = {n: kit_family(n) for n in names}
     sounds: dict[str, list[OneShot]] = {}
     for n in names:
-        own = (kit_one_shots(kits.kits[n], n) if n in kits.kits else []) + kits.others.get(n, [])
-        sounds.setdefault(first[n], []).extend(own)
+        sounds.setdefault(first[n], []).extend(kits.sounds(n))
     families = sorted(f for f in sounds if sounds[f])
-    spectra = {f: _spectra(sounds[f]) for f in families}
+    spectra = {f: _spectra([(s.audio, s.sr) for s in sounds[f]]) for f in families}
     share = np.zeros((len(families), len(families)))  # share[i, j]: of family i's sounds, found in family j
     for i, a in enumerate(families):
         for j in range(i + 1, len(families)):

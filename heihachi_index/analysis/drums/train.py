@@ -219,7 +219,7 @@ def build_examples(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, 
     shot_sets: list[tuple[list[OneShot], str]] = []
     for _ in range(shot_passes):
         for name in sorted(set(kits.kits) | set(kits.others)):
-            shots = (kit_one_shots(kits.kits[name], name) if name in kits.kits else []) + kits.others.get(name, [])
+            shots = kits.sounds(name)
             if shots:
                 shot_sets.append((shots, families[name]))
     donors = sorted(name for name, shots in kits.others.items() if shots)
@@ -422,7 +422,7 @@ def fit_classifier(ex: Examples, cfg: TrainConfig, progress: Callable[[str], Non
         oof[held] = one.logits(ex.x[held])
     a, b = platt(oof, ex.y)
     clf = replace(raw, cal_a=a, cal_b=b)
-    proba = 1.0 / (1.0 + np.exp(-np.clip(a * oof + b, -50, 50)))
+    proba = clf.calibrated(oof)
     clf = replace(clf, threshold=best_thresholds(proba, ex.y))
     if progress:
         pred, true = proba >= clf.threshold, ex.y > 0
