@@ -357,3 +357,15 @@ def test_gus_patches_are_read_as_samples(tmp_path, caplog):
         "snare": ["038_Snare_1"], "hihat_closed": ["042_Hi-Hat_Closed"]}
     assert [s.name for s in others] == ["056_Cow_Bell"] and others[0].label == OTHER
     assert freepats_kit(tmp_path / "absent") is None
+
+
+def test_disputed_labels_name_held_out_one_shots():
+    """Every entry of DISPUTED_LABELS is an instrument of a held-out kit (a misspelt one would silently leave
+    nothing out of the audited figure of eval_drums.py)."""
+    from heihachi_index.analysis.drums.data import DISPUTED_LABELS, HELD_OUT_KITS, kit_one_shots
+
+    shots = [s for name in HELD_OUT_KITS for s in kit_one_shots(load_kit(HYDROGEN_DIR / name), name)]
+    found = {(s.kit, s.name): s.label for s in shots if (s.kit, s.name) in DISPUTED_LABELS}
+    assert set(found) == set(DISPUTED_LABELS)
+    assert found["The Black Pearl 1.0", "Sabian Hat Swish"] == "hihat_closed"
+    assert sum((s.kit, s.name) in DISPUTED_LABELS for s in shots) == 11   # the Swish has five velocity layers
