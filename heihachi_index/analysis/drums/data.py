@@ -36,8 +36,8 @@ HELD_OUT_KITS: tuple[str, ...] = ("The Black Pearl 1.0", "HardElectro1", "rumpf_
 VALIDATION_KITS: tuple[str, ...] = ("ColomboAcousticDrumkit", "VariBreaks")
 #: Held-out one-shots (kit, instrument) whose label, read from the instrument's name, the sound contradicts
 #: (measured: the time to fall 30 dB from the peak, and the frequencies under which 10 %, 50 % and 90 % of
-#: the power of the first 0.19 s lie). They stay in every figure of ``benchmarks/eval_drums.py``, which also prints its isolated macro-F1 without
-#: them, for whoever owns the targets to judge.
+#: the power of the first 0.19 s lie). They stay in every figure of ``benchmarks/eval_drums.py``, which also
+#: prints its isolated macro-F1 without them, for whoever owns the targets to judge.
 DISPUTED_LABELS: dict[tuple[str, str], str] = {
     ("The Black Pearl 1.0", "Sabian Hat Swish"): "read as a closed hat (no 'open' in its name), but it rings 0.42-0.45 s "
                                                  "like the kit's semi-open (0.27-0.40 s) and open hats (0.58-0.68 s); "
