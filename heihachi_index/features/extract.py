@@ -39,7 +39,8 @@ CONTEXT_FRAMES = 128  # about 3 s: covers HPSS (15 frames), the C1 CQT filter an
 #    with one-shot hit times at the start of the final rise (synth.drums.sample_onset).
 # 5: drum classifier an ensemble of five nets, trained with Freepats and without random rides.
 # 6: drum classifier cross-validated by kit, calibrated on out-of-fold predictions.
-PIPELINE_VERSION = "heihachi-6"
+# 7: drum hit features floored so that faint noise reads like digital silence; classifier retrained.
+PIPELINE_VERSION = "heihachi-7"
 
 
 class FeatureError(ValueError):
