@@ -72,8 +72,8 @@ def test_held_out_isolated_hits_classified():
                 correct += label in pred
                 total += 1
     assert total > 40
-    # A regression guard below the level reached (29/44 = 0.66 with the shipped weights, 30/44 with
-    # earlier ones that did worse over all the layers in benchmarks/eval_drums.py); the goal is 0.9.
+    # A regression guard below the level reached (28/44 = 0.64 with the shipped weights, 29/44 and 30/44
+    # with earlier ones; the full isolated benchmark in benchmarks/eval_drums.py is the measure); the goal is 0.9.
     assert correct / total >= 0.55, f"{correct}/{total} held-out one-shots recognised"
 
 
@@ -115,7 +115,7 @@ def test_layered_kick_and_hat_give_two_hits():
             if {"kick", "hihat_closed"} <= set(by_label):
                 both += 1
                 assert by_label["kick"] == by_label["hihat_closed"]  # one onset, two hits
-    assert n >= 3  # 4 of the 9 with the shipped weights
+    assert n >= 3  # 6 of the 9 with the shipped weights (4 with earlier ones)
     assert both / n >= 0.75, f"kick + hat found in {both}/{n} layered hits"
 
 
@@ -200,19 +200,24 @@ def test_training_runs_end_to_end(tmp_path):
 
     out = tmp_path / "w.npz"
     cfg = TrainConfig(tracks_per_kit=1, synthetic_tracks=1, random_tracks=1, shot_passes=1, random_shot_kits=1,
-                      seconds=6.0, epochs=2, hidden=(32,), extra_kits=False, max_train_kits=2, members=3)
+                      seconds=6.0, epochs=2, hidden=(32,), extra_kits=False, max_train_kits=2, members=3,
+                      conv_channels=(4, 6), conv_hidden=8)
     clf = train(out, cfg)
     loaded = DrumClassifier.load(out)
     assert loaded.members == 3 and [w.shape for w in loaded.weights] == [(3, N_FEATURES, 32), (3, 32, len(OUTPUTS))]
+    assert loaded.conv.members == 3 and loaded.conv.layers[2].shape == (3, 6, 4, 3)
     x = np.random.default_rng(0).standard_normal((3, len(clf.mean))).astype(np.float32)
     np.testing.assert_allclose(loaded.predict_proba(x), clf.predict_proba(x), rtol=1e-5)
-    # The ensemble's logits are the mean of its members' (members differ: different seeds).
-    one = [replace(loaded, weights=tuple(w[m : m + 1] for w in loaded.weights),
-                   biases=tuple(b[m : m + 1] for b in loaded.biases)) for m in range(3)]
-    np.testing.assert_allclose(loaded.logits(x), np.mean([c.logits(x) for c in one], axis=0), rtol=1e-4, atol=1e-5)
-    assert not np.allclose(one[0].logits(x), one[1].logits(x))
+    # The ensemble's logits are the mean of its members' (members differ: different seeds and architectures).
+    each = loaded.member_logits(x)
+    assert each.shape == (6, 3, len(OUTPUTS))
+    np.testing.assert_allclose(loaded.logits(x), each.mean(axis=0), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(each[0], each[1]) and not np.allclose(each[3], each[4])
+    one = replace(loaded, weights=tuple(w[:1] for w in loaded.weights), biases=tuple(b[:1] for b in loaded.biases),
+                  conv=None)
+    np.testing.assert_allclose(one.logits(x), each[0], rtol=1e-5, atol=1e-6)
     with np.load(out) as z:
-        assert z["w0"].dtype == np.float16
+        assert z["w0"].dtype == np.float16 and z["conv0"].dtype == np.float16
     assert (loaded.onset_delta, loaded.onset_rel) == (cfg.onset_delta, cfg.onset_rel)
     y = np.random.default_rng(1).standard_normal(SR).astype(np.float32) * 0.01
     assert isinstance(detect_hits(y, SR, model=out), list)
@@ -273,25 +278,34 @@ def test_ensemble_is_cross_validated_and_calibrated_out_of_fold(monkeypatch):
     y = (rng.random((n, len(OUTPUTS))) < 0.3).astype(np.float32)
     x = (rng.standard_normal((n, N_FEATURES)) + 2.0 * y @ rng.standard_normal((len(OUTPUTS), N_FEATURES))).astype(np.float32)
     ex = T.Examples(x, y, source)
-    seen: list[set[str]] = []
+    seen: dict[str, list[set[str]]] = {"mlp": [], "conv": []}
     standardised: list[tuple[np.ndarray, np.ndarray]] = []
-    real_fit = T.fit_mlp
+    real_mlp, real_conv = T.fit_mlp, T.fit_conv
 
-    def recording_fit(part, **kw):
-        seen.append(set(part.source))
+    def recording_mlp(part, **kw):
+        seen["mlp"].append(set(part.source))
         standardised.append(kw["standardise"])
-        return real_fit(part, **kw)
+        return real_mlp(part, **kw)
 
-    monkeypatch.setattr(T, "fit_mlp", recording_fit)
-    cfg = T.TrainConfig(members=3, epochs=2, hidden=(16,))
+    def recording_conv(part, standardise, **kw):
+        seen["conv"].append(set(part.source))
+        standardised.append(standardise)
+        return real_conv(part, standardise, **kw)
+
+    monkeypatch.setattr(T, "fit_mlp", recording_mlp)
+    monkeypatch.setattr(T, "fit_conv", recording_conv)
+    cfg = T.TrainConfig(members=3, epochs=2, hidden=(16,), conv_channels=(4, 4), conv_hidden=8)
     clf = T.fit_classifier(ex, cfg)
+    assert clf.members == 3 and clf.conv is not None and clf.conv.members == 3
     fold = T.kit_folds(source, 3, cfg.seed)
-    for m in range(3):
-        held = set(source[fold == m])
-        assert held and not held & seen[m] and seen[m] | held == set(source)
+    for kind in ("mlp", "conv"):
+        for m in range(3):
+            held = set(source[fold == m])
+            assert held and not held & seen[kind][m] and seen[kind][m] | held == set(source)
     oof = np.empty((n, len(OUTPUTS)), np.float32)
     for m in range(3):
-        one = replace(clf, weights=tuple(w[m : m + 1] for w in clf.weights), biases=tuple(b[m : m + 1] for b in clf.biases))
+        one = T.fold_members(clf, m)
+        assert one.members == 1 and one.conv.members == 1
         oof[fold == m] = one.logits(x[fold == m])
     a, b = T.platt(oof, y)
     np.testing.assert_allclose(clf.cal_a, a, rtol=1e-5)
@@ -303,8 +317,59 @@ def test_ensemble_is_cross_validated_and_calibrated_out_of_fold(monkeypatch):
         np.testing.assert_array_equal(m_mean, mean)
         np.testing.assert_array_equal(m_scale, scale)
     np.testing.assert_array_equal(clf.mean, mean)
-    assert not np.allclose(T.platt(clf.logits(x), y)[0], a)  # not calibrated on the ensemble's own fit
+    assert not np.allclose(np.concatenate(T.platt(clf.logits(x), y)), np.concatenate([a, b]))  # not on its own fit
     with pytest.raises(ValueError, match="at least 2 members"):
         T.fit_classifier(ex, replace(cfg, members=1))
     with pytest.raises(ValueError, match="cannot fill 7"):
         T.fit_classifier(ex, replace(cfg, members=7))
+    assert T.fit_classifier(ex, replace(cfg, conv_channels=())).conv is None
+
+
+def test_convolutional_members_compute_what_torch_trained(monkeypatch):
+    # The numpy inference of the convolutional members against torch's own layers on the same weights, with
+    # blocks of 7 onsets so that the blocking is checked too.
+    import torch
+    import torch.nn.functional as F
+
+    from heihachi_index.analysis.drums import classify as C
+
+    rng = np.random.default_rng(0)
+    m, c1, c2, hidden, n = 2, 5, 3, 8, 20
+    shapes = [(m, c1, C.IMAGE_ROWS, 5), (m, c1), (m, c2, c1, 3), (m, c2), (m, c2 * 12 + C.N_SIDE, hidden), (m, hidden),
+              (m, hidden, len(OUTPUTS)), (m, len(OUTPUTS))]
+    conv = C.ConvNets(tuple(rng.standard_normal(s).astype(np.float32) * 0.3 for s in shapes))
+    x = rng.standard_normal((n, C.N_FEATURES)).astype(np.float32)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 0.1
+    image, side = C.conv_inputs(x, mean, scale)
+    monkeypatch.setattr(C, "_CONV_BLOCK", 7)
+    got = conv.logits(image, side)
+    t = lambda a: torch.from_numpy(np.ascontiguousarray(a))
+    for k in range(m):
+        w = [t(a[k]) for a in conv.layers]
+        h = F.max_pool1d(F.relu(F.conv1d(t(image), w[0], w[1], padding=2)), 2)
+        h = F.max_pool1d(F.relu(F.conv1d(h, w[2], w[3], padding=1)), 2)
+        h = torch.cat([h.flatten(1), t(side)], 1)
+        ref = F.relu(h @ w[4] + w[5]) @ w[6] + w[7]
+        np.testing.assert_allclose(got[k], ref.numpy(), rtol=1e-4, atol=1e-4)
+    # The image holds the band levels and the percussive envelope of the row, the side the rest, standardised.
+    assert image.shape == (n, C.IMAGE_ROWS, 48) and side.shape == (n, C.N_SIDE)
+    np.testing.assert_allclose(image[:, 0].ravel() - 0.5, x[:, :48].ravel(), atol=1e-6)
+    np.testing.assert_allclose(side[:, -1], (x[:, -1] - mean[-1]) / scale[-1], rtol=1e-6)
+
+
+def test_fitting_is_deterministic():
+    # The README promises that `train-drums` reproduces the shipped weights: two fits of the same examples
+    # and config must give the same arrays, perceptrons and convolutional nets alike.
+    from heihachi_index.analysis.drums import train as T
+    from heihachi_index.analysis.drums.classify import N_FEATURES
+
+    rng = np.random.default_rng(1)
+    n = 300
+    y = (rng.random((n, len(OUTPUTS))) < 0.3).astype(np.float32)
+    x = (rng.standard_normal((n, N_FEATURES)) + y @ rng.standard_normal((len(OUTPUTS), N_FEATURES))).astype(np.float32)
+    ex = T.Examples(x, y, np.array([f"kit{i % 4}" for i in range(n)], dtype=object))
+    cfg = T.TrainConfig(members=2, epochs=2, hidden=(8,), conv_channels=(4, 4), conv_hidden=8)
+    a, b = T.fit_classifier(ex, cfg), T.fit_classifier(ex, cfg)
+    for u, v in zip((*a.weights, *a.biases, *a.conv.layers, a.cal_a, a.threshold),
+                    (*b.weights, *b.biases, *b.conv.layers, b.cal_a, b.threshold)):
+        np.testing.assert_array_equal(u, v)

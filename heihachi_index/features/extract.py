@@ -40,7 +40,8 @@ CONTEXT_FRAMES = 128  # about 3 s: covers HPSS (15 frames), the C1 CQT filter an
 # 5: drum classifier an ensemble of five nets, trained with Freepats and without random rides.
 # 6: drum classifier cross-validated by kit, calibrated on out-of-fold predictions.
 # 7: drum hit features floored so that faint noise reads like digital silence; classifier retrained.
-PIPELINE_VERSION = "heihachi-7"
+# 8: drum classifier with convolutional nets beside the perceptrons.
+PIPELINE_VERSION = "heihachi-8"
 
 
 class FeatureError(ValueError):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.fft
+from numpy.lib.stride_tricks import sliding_window_view
 
 from heihachi_index.analysis.drums.onsets import GROUPS, HOP, N_BANDS, N_FFT, SR, band_centres, band_matrix
 from heihachi_index.analysis.types import DRUM_CLASSES, OTHER
@@ -42,6 +43,19 @@ LEVEL_BANDS: dict[str, tuple[float, float]] = {
 #: calibrating, so the shipped model is the one measured.
 WEIGHT_DTYPE = np.float16
 N_FEATURES = len(WINDOW_STARTS) * (N_BANDS + len(GROUPS)) + len(PERC_FRAMES) * N_BANDS + len(GROUPS)
+# Layout of a feature row (see :func:`hit_features`): relative band levels (windows x bands), flatness (windows x
+# groups), percussive envelope (frames x bands), flux strengths (groups).
+_LEVELS = slice(0, len(WINDOW_STARTS) * N_BANDS)
+_FLATNESS = slice(_LEVELS.stop, _LEVELS.stop + len(WINDOW_STARTS) * len(GROUPS))
+_ENVELOPE = slice(_FLATNESS.stop, _FLATNESS.stop + len(PERC_FRAMES) * N_BANDS)
+_STRENGTH = slice(_ENVELOPE.stop, N_FEATURES)
+#: Rows of the image that the convolutional members read: the band levels of each window, then the percussive
+#: envelope of each frame, all over the same :data:`~.onsets.N_BANDS` bands.
+IMAGE_ROWS = len(WINDOW_STARTS) + len(PERC_FRAMES)
+#: Per-hit features the convolutional members read beside the image: flatness and flux strengths.
+N_SIDE = len(WINDOW_STARTS) * len(GROUPS) + len(GROUPS)
+# Onsets per block through the convolutional members (bounds memory on hour-long mixes: ~50 MB a block).
+_CONV_BLOCK = 1024
 
 
 class DrumModelError(RuntimeError):
@@ -131,13 +145,75 @@ def hit_features(y: np.ndarray, samples: np.ndarray, perc: np.ndarray, strength:
     return HitFeatures(x, level)
 
 
+def conv_inputs(x: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs of the convolutional members for feature rows ``x``: the image (onsets, :data:`IMAGE_ROWS`,
+    bands) of band levels and percussive envelope, centred on 0 but not standardised (a standardisation per
+    band would give each band its own scale and spoil the weights shared along frequency), and the
+    standardised side features (onsets, :data:`N_SIDE`)."""
+    x = np.asarray(x, np.float32)
+    n = len(x)
+    image = np.concatenate([x[:, _LEVELS].reshape(n, len(WINDOW_STARTS), N_BANDS) + 0.5,
+                            x[:, _ENVELOPE].reshape(n, len(PERC_FRAMES), N_BANDS) - 0.5], axis=1)
+    cols = np.r_[_FLATNESS, _STRENGTH]
+    return image, (x[:, cols] - mean[cols]) / scale[cols]
+
+
+def _conv_bands(h: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """'Same' convolution along the bands of ``h`` (onsets, bands, channels in) with ``w`` (channels out,
+    channels in, taps): (onsets, bands, channels out), as torch's ``Conv1d``."""
+    pad = w.shape[-1] // 2
+    windows = sliding_window_view(np.pad(h, ((0, 0), (pad, pad), (0, 0))), w.shape[-1], axis=1)
+    n, bands = windows.shape[:2]
+    return (windows.reshape(n * bands, -1) @ w.reshape(len(w), -1).T + b).reshape(n, bands, len(w))
+
+
+def _relu_pool(h: np.ndarray) -> np.ndarray:
+    """ReLU, then the max of each pair of neighbouring bands of ``h`` (onsets, bands, channels)."""
+    even = h.shape[1] // 2 * 2
+    out = np.maximum(h[:, 0:even:2], h[:, 1:even:2])
+    return np.maximum(out, 0.0, out=out)
+
+
+@dataclass(frozen=True)
+class ConvNets:
+    """Ensemble members that read the hit as an image: two convolutions along frequency (the windows and
+    frames as channels, so that a pattern is recognised a few bands higher or lower, as on a retuned kit),
+    each followed by ReLU and pooling of band pairs, then a ReLU hidden layer over the pooled maps and the
+    side features, and the output layer.
+
+    ``layers`` holds weights and biases in turn: conv 1 (m, c1, :data:`IMAGE_ROWS`, taps), (m, c1); conv 2
+    (m, c2, c1, taps), (m, c2); hidden (m, inputs, hidden), (m, hidden); output (m, hidden, outputs),
+    (m, outputs), for ``m`` members."""
+
+    layers: tuple[np.ndarray, ...]
+
+    @property
+    def members(self) -> int:
+        return int(self.layers[0].shape[0])
+
+    def logits(self, image: np.ndarray, side: np.ndarray) -> np.ndarray:
+        """Logits (members, onsets, :data:`OUTPUTS`) of the inputs from :func:`conv_inputs`."""
+        c1, c1b, c2, c2b, w1, b1, w2, b2 = self.layers
+        m_all, width = c1.shape[:2]
+        out = np.empty((m_all, len(image), w2.shape[-1]), np.float32)
+        for s in range(0, len(image), _CONV_BLOCK):
+            img, sd = image[s : s + _CONV_BLOCK].transpose(0, 2, 1), side[s : s + _CONV_BLOCK]
+            # The first convolution of every member in one product: they all read the same image.
+            first = _conv_bands(img, c1.reshape(m_all * width, *c1.shape[2:]), c1b.reshape(-1))
+            for m in range(m_all):
+                h = _relu_pool(_conv_bands(_relu_pool(first[..., m * width : (m + 1) * width]), c2[m], c2b[m]))
+                h = np.concatenate([h.transpose(0, 2, 1).reshape(len(h), -1), sd], axis=1)
+                out[m, s : s + len(h)] = np.maximum(h @ w1[m] + b1[m], 0.0) @ w2[m] + b2[m]
+        return out
+
+
 @dataclass(frozen=True)
 class DrumClassifier:
-    """An ensemble of multi-layer perceptrons with ReLU hidden layers (their logits averaged) and per-output
-    Platt calibration of the mean logits.
+    """An ensemble of multi-layer perceptrons with ReLU hidden layers and, optionally, of convolutional nets
+    (:class:`ConvNets`), their logits averaged, and per-output Platt calibration of the mean logits.
 
-    Layer ``i`` of the ``m`` members is ``weights[i]`` (m, inputs, outputs) and ``biases[i]`` (m, outputs);
-    the members share the input standardisation ``mean`` and ``scale``."""
+    Layer ``i`` of the ``m`` perceptrons is ``weights[i]`` (m, inputs, outputs) and ``biases[i]`` (m, outputs);
+    all members share the input standardisation ``mean`` and ``scale``."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -149,19 +225,29 @@ class DrumClassifier:
     #: Onset detector settings (:func:`~.onsets.detect_onsets`) the classifier was trained with.
     onset_delta: float = 0.08
     onset_rel: float = 0.12
+    conv: ConvNets | None = None
 
     @property
     def members(self) -> int:
+        """Number of perceptrons (the convolutional members are counted by ``conv.members``)."""
         return int(self.weights[0].shape[0])
 
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        """Mean over the members of their output logits (onsets, :data:`OUTPUTS`)."""
-        h = ((np.asarray(x, np.float32) - self.mean) / self.scale)[None]
+    def member_logits(self, x: np.ndarray) -> np.ndarray:
+        """Output logits (members, onsets, :data:`OUTPUTS`) of every member: the perceptrons, then the
+        convolutional nets."""
+        x = np.asarray(x, np.float32)
+        h = ((x - self.mean) / self.scale)[None]
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
             h = h @ w + b[:, None, :]
             if i < len(self.weights) - 1:
                 np.maximum(h, 0.0, out=h)
-        return h.mean(axis=0)
+        if self.conv is None:
+            return h
+        return np.concatenate([h, self.conv.logits(*conv_inputs(x, self.mean, self.scale))])
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Mean over the members of their output logits (onsets, :data:`OUTPUTS`)."""
+        return self.member_logits(x).mean(axis=0)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Calibrated probabilities (onsets, :data:`OUTPUTS`)."""
@@ -182,6 +268,10 @@ class DrumClassifier:
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
             arrays[f"w{i}"] = w.astype(WEIGHT_DTYPE)
             arrays[f"b{i}"] = b.astype(np.float32)
+        if self.conv is not None:
+            arrays["n_conv_arrays"] = np.array(len(self.conv.layers))
+            for i, a in enumerate(self.conv.layers):
+                arrays[f"conv{i}"] = a.astype(WEIGHT_DTYPE if i % 2 == 0 else np.float32)
         for k, v in meta.items():
             arrays[f"meta_{k}"] = np.array(v)
         np.savez_compressed(path, **arrays)
@@ -209,8 +299,13 @@ class DrumClassifier:
                 if any(w.ndim != 3 for w in ws):
                     raise DrumModelError(f"{path}: weights are not an ensemble's (members, inputs, outputs); "
                                          "retrain them")
+                conv = None
+                if "n_conv_arrays" in z:
+                    conv = ConvNets(tuple(z[f"conv{i}"].astype(np.float32) for i in range(int(z["n_conv_arrays"]))))
+                    if len(conv.layers) != 8 or conv.layers[0].shape[2] != IMAGE_ROWS:
+                        raise DrumModelError(f"{path}: convolutional members of another shape; retrain them")
                 return cls(z["mean"], z["scale"], ws, bs, z["cal_a"], z["cal_b"], z["threshold"],
-                           float(z["onset_delta"]), float(z["onset_rel"]))
+                           float(z["onset_delta"]), float(z["onset_rel"]), conv)
         except (OSError, KeyError, ValueError) as exc:
             raise DrumModelError(f"{path}: unreadable drum classifier weights ({exc})") from exc
 
