@@ -227,9 +227,10 @@ def section_beats(quick: bool) -> dict:
             "tempo_ok": float(np.mean([abs(r.tempo_est / r.tempo_true - 1) <= 0.02 for r in rows]))}
 
 
-def section_speed(quick: bool, model: str | None = None) -> dict:
+def section_speed(quick: bool, model: str | None = None, baseline: str | None = None) -> dict:
     """Wall time of the whole drum analysis (``analyze_drums``) and of ``detect_hits`` alone on a 3-min
-    generated neurofunk track at 44.1 kHz, one thread."""
+    generated neurofunk track at 44.1 kHz, one thread; with ``baseline`` (a weights file), also the time
+    against those weights, side by side in the same run."""
     from heihachi_index.analysis.rhythm import analyze_drums
     from heihachi_index.synth import generate
 
@@ -252,7 +253,30 @@ def section_speed(quick: bool, model: str | None = None) -> dict:
         rows.append([name, f"{best:.2f} s", f"{seconds / best:.0f}x"])
         out[name.split()[0]] = seconds / best
     print(_table(rows, ["step", f"best of {len(runs)}", "realtime"]))
+    if baseline is not None:
+        out["ratio"] = _speed_against(y, seconds, model, baseline, 1 if quick else 5)
     return out
+
+
+def _speed_against(y: np.ndarray, seconds: float, model: str | None, baseline: str, pairs: int) -> float:
+    """Times ``analyze_drums`` with ``model`` and with ``baseline`` weights in alternation (``pairs`` times,
+    after a warm-up of each) and prints both medians and the median of the per-pair time ratios."""
+    from heihachi_index.analysis.rhythm import analyze_drums
+
+    load_classifier(baseline)
+    analyze_drums(y[: 44100 * 10], 44100, model=baseline)
+    runs: dict[str, list[float]] = {"weights": [], "baseline": []}
+    for _ in range(pairs):
+        for key, m in (("weights", model), ("baseline", baseline)):
+            t0 = time.perf_counter()
+            analyze_drums(y, 44100, model=m)
+            runs[key].append(time.perf_counter() - t0)
+    ratio = float(np.median(np.array(runs["weights"]) / np.array(runs["baseline"])))
+    rows = [[f"{key} ({m or 'shipped'})", f"{np.median(v):.2f} s", f"{seconds / np.median(v):.0f}x"]
+            for (key, v), m in zip(runs.items(), (model, baseline))]
+    print(_table(rows, ["analyze_drums with", f"median of {pairs}", "realtime"]))
+    print(f"time against the baseline weights, median of {pairs} alternating pairs: {ratio:.2f}x")
+    return ratio
 
 
 SECTIONS: dict[str, Callable[[bool], dict]] = {
@@ -267,6 +291,8 @@ def main() -> None:
     p.add_argument("--split", choices=("test", "validation"), default="test",
                    help="kits of sections 1-2: the held-out ones (default) or the validation kits (for tuning)")
     p.add_argument("--model", help="weights file (default: the shipped weights)")
+    p.add_argument("--baseline", metavar="WEIGHTS", help="speed section: also time these weights against --model, "
+                                                       "alternating in one run (e.g. an earlier commit's weights)")
     args = p.parse_args()
     if not HYDROGEN_DIR.is_dir():
         raise SystemExit(f"{HYDROGEN_DIR} not found: install hydrogen-drumkits")
@@ -274,7 +300,7 @@ def main() -> None:
         if name in ("isolated", "patterns"):
             SECTIONS[name](args.quick, split=args.split, model=args.model)
         elif name == "speed":
-            SECTIONS[name](args.quick, model=args.model)
+            SECTIONS[name](args.quick, model=args.model, baseline=args.baseline)
         else:
             SECTIONS[name](args.quick)
 

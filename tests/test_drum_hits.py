@@ -270,7 +270,7 @@ def test_ensemble_is_cross_validated_and_calibrated_out_of_fold(monkeypatch):
     from dataclasses import replace
 
     from heihachi_index.analysis.drums import train as T
-    from heihachi_index.analysis.drums.classify import N_FEATURES
+    from heihachi_index.analysis.drums.classify import N_FEATURES, ConvNets
 
     rng = np.random.default_rng(0)
     n = 600
@@ -279,18 +279,21 @@ def test_ensemble_is_cross_validated_and_calibrated_out_of_fold(monkeypatch):
     x = (rng.standard_normal((n, N_FEATURES)) + 2.0 * y @ rng.standard_normal((len(OUTPUTS), N_FEATURES))).astype(np.float32)
     ex = T.Examples(x, y, source)
     seen: dict[str, list[set[str]]] = {"mlp": [], "conv": []}
+    fitted: dict[str, list] = {"mlp": [], "conv": []}
     standardised: list[tuple[np.ndarray, np.ndarray]] = []
     real_mlp, real_conv = T.fit_mlp, T.fit_conv
 
     def recording_mlp(part, **kw):
         seen["mlp"].append(set(part.source))
         standardised.append(kw["standardise"])
-        return real_mlp(part, **kw)
+        fitted["mlp"].append(real_mlp(part, **kw))
+        return fitted["mlp"][-1]
 
     def recording_conv(part, standardise, **kw):
         seen["conv"].append(set(part.source))
         standardised.append(standardise)
-        return real_conv(part, standardise, **kw)
+        fitted["conv"].append(real_conv(part, standardise, **kw))
+        return fitted["conv"][-1]
 
     monkeypatch.setattr(T, "fit_mlp", recording_mlp)
     monkeypatch.setattr(T, "fit_conv", recording_conv)
@@ -302,10 +305,17 @@ def test_ensemble_is_cross_validated_and_calibrated_out_of_fold(monkeypatch):
         for m in range(3):
             held = set(source[fold == m])
             assert held and not held & seen[kind][m] and seen[kind][m] | held == set(source)
+    # Member m of the classifier (both kinds) is the pair fitted without fold m, as stored.
+    for m in range(3):
+        np.testing.assert_array_equal(clf.weights[0][m], fitted["mlp"][m][2][0].astype(np.float16))
+        for i, a in enumerate(clf.conv.layers):
+            np.testing.assert_array_equal(a[m], fitted["conv"][m][i].astype(ConvNets.stored_dtype(i)))
     oof = np.empty((n, len(OUTPUTS)), np.float32)
     for m in range(3):
         one = T.fold_members(clf, m)
         assert one.members == 1 and one.conv.members == 1
+        np.testing.assert_array_equal(one.conv.layers[4][0], clf.conv.layers[4][m])
+        np.testing.assert_array_equal(one.weights[0][0], clf.weights[0][m])
         oof[fold == m] = one.logits(x[fold == m])
     a, b = T.platt(oof, y)
     np.testing.assert_allclose(clf.cal_a, a, rtol=1e-5)
@@ -323,38 +333,55 @@ def test_ensemble_is_cross_validated_and_calibrated_out_of_fold(monkeypatch):
     with pytest.raises(ValueError, match="cannot fill 7"):
         T.fit_classifier(ex, replace(cfg, members=7))
     assert T.fit_classifier(ex, replace(cfg, conv_channels=())).conv is None
+    with pytest.raises(ValueError, match="conv_channels must be two"):
+        T.fit_classifier(ex, replace(cfg, conv_channels=(4, 4, 4)))
 
 
 def test_convolutional_members_compute_what_torch_trained(monkeypatch):
-    # The numpy inference of the convolutional members against torch's own layers on the same weights, with
-    # blocks of 7 onsets so that the blocking is checked too.
+    # The numpy inference of the convolutional members against the torch modules that training fits, with
+    # their weights exported as training exports them, in blocks of 7 onsets so that the blocking is checked.
     import torch
-    import torch.nn.functional as F
 
     from heihachi_index.analysis.drums import classify as C
+    from heihachi_index.analysis.drums.onsets import N_BANDS
+    from heihachi_index.analysis.drums.train import conv_arrays, conv_net
 
     rng = np.random.default_rng(0)
-    m, c1, c2, hidden, n = 2, 5, 3, 8, 20
-    shapes = [(m, c1, C.IMAGE_ROWS, 5), (m, c1), (m, c2, c1, 3), (m, c2), (m, c2 * 12 + C.N_SIDE, hidden), (m, hidden),
-              (m, hidden, len(OUTPUTS)), (m, len(OUTPUTS))]
-    conv = C.ConvNets(tuple(rng.standard_normal(s).astype(np.float32) * 0.3 for s in shapes))
+    n = 20
+    torch.manual_seed(0)
+    nets = [conv_net((5, 3), 8).eval() for _ in range(2)]
+    conv = C.ConvNets(tuple(np.stack(a) for a in zip(*(conv_arrays(net) for net in nets))))
+    assert conv.shape_error(2) is None and conv.shape_error(3) is not None
     x = rng.standard_normal((n, C.N_FEATURES)).astype(np.float32)
     mean, scale = x.mean(axis=0), x.std(axis=0) + 0.1
     image, side = C.conv_inputs(x, mean, scale)
     monkeypatch.setattr(C, "_CONV_BLOCK", 7)
     got = conv.logits(image, side)
-    t = lambda a: torch.from_numpy(np.ascontiguousarray(a))
-    for k in range(m):
-        w = [t(a[k]) for a in conv.layers]
-        h = F.max_pool1d(F.relu(F.conv1d(t(image), w[0], w[1], padding=2)), 2)
-        h = F.max_pool1d(F.relu(F.conv1d(h, w[2], w[3], padding=1)), 2)
-        h = torch.cat([h.flatten(1), t(side)], 1)
-        ref = F.relu(h @ w[4] + w[5]) @ w[6] + w[7]
-        np.testing.assert_allclose(got[k], ref.numpy(), rtol=1e-4, atol=1e-4)
+    with torch.no_grad():
+        for k, net in enumerate(nets):
+            np.testing.assert_allclose(got[k], net(torch.from_numpy(image), torch.from_numpy(side)).numpy(),
+                                       rtol=1e-4, atol=1e-5)
     # The image holds the band levels and the percussive envelope of the row, the side the rest, standardised.
-    assert image.shape == (n, C.IMAGE_ROWS, 48) and side.shape == (n, C.N_SIDE)
-    np.testing.assert_allclose(image[:, 0].ravel() - 0.5, x[:, :48].ravel(), atol=1e-6)
+    assert image.shape == (n, C.IMAGE_ROWS, N_BANDS) and side.shape == (n, C.N_SIDE)
+    np.testing.assert_allclose(image[:, 0] - 0.5, x[:, :N_BANDS], atol=1e-6)
+    np.testing.assert_allclose(image[:, len(C.WINDOW_STARTS)] + 0.5, x[:, C._ENVELOPE][:, :N_BANDS], atol=1e-6)
     np.testing.assert_allclose(side[:, -1], (x[:, -1] - mean[-1]) / scale[-1], rtol=1e-6)
+
+
+def test_convolutional_members_of_another_shape_are_refused(tmp_path):
+    # Shipped weights with one convolutional array cut short, a member short, or a count that is no count:
+    # a clear DrumModelError at load time, not a numpy error in the middle of an ingest.
+    from heihachi_index.analysis.drums.classify import WEIGHTS_PATH
+
+    assert load_classifier().conv is not None
+    with np.load(WEIGHTS_PATH) as z:
+        arrays = dict(z)
+    for key, bad in (("conv2", arrays["conv2"][:, :, :-1]), ("conv0", arrays["conv0"][0]),
+                     ("conv4", arrays["conv4"][:3]), ("n_conv_arrays", np.array([8, 8]))):
+        path = tmp_path / f"bad_{key}.npz"
+        np.savez(path, **{**arrays, key: bad})
+        with pytest.raises(DrumModelError, match="bad_"):
+            DrumClassifier.load(path)
 
 
 def test_fitting_is_deterministic():
@@ -370,6 +397,6 @@ def test_fitting_is_deterministic():
     ex = T.Examples(x, y, np.array([f"kit{i % 4}" for i in range(n)], dtype=object))
     cfg = T.TrainConfig(members=2, epochs=2, hidden=(8,), conv_channels=(4, 4), conv_hidden=8)
     a, b = T.fit_classifier(ex, cfg), T.fit_classifier(ex, cfg)
-    for u, v in zip((*a.weights, *a.biases, *a.conv.layers, a.cal_a, a.threshold),
-                    (*b.weights, *b.biases, *b.conv.layers, b.cal_a, b.threshold)):
+    for u, v in zip((*a.weights, *a.biases, *a.conv.layers, a.cal_a, a.cal_b, a.threshold),
+                    (*b.weights, *b.biases, *b.conv.layers, b.cal_a, b.cal_b, b.threshold)):
         np.testing.assert_array_equal(u, v)

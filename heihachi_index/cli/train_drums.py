@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--epochs", type=int, help="training epochs (default 30, 5 with --quick)")
-    p.add_argument("--members", type=int, help="nets in the ensemble, one per cross-validation fold of the kits "
+    p.add_argument("--members", type=int, help="pairs of nets (perceptron, convolutional) in the ensemble, one per "
+                                               "cross-validation fold of the kits "
                                                "(default 5, 2 with --quick; at least 2)")
     p.add_argument("--no-extra-kits", action="store_true", help="Hydrogen kits only (no LMMS / Sonic Pi samples)")
     p.set_defaults(func=run)

@@ -38,9 +38,9 @@ LEVEL_BANDS: dict[str, tuple[float, float]] = {
     "hihat_open": (4000.0, 11025.0), "tom": (60.0, 600.0), "crash": (3000.0, 11025.0), "ride": (3000.0, 11025.0),
     OTHER: (150.0, 11025.0),
 }
-#: Storage type of the layer weights: half precision halves the shipped file and moved a five-net ensemble's
-#: logits by at most 0.01 (99 % under 0.002) over 21k onsets; training rounds the weights to it before
-#: calibrating, so the shipped model is the one measured.
+#: Storage type of the layer weights: half precision halves the shipped file and moved a five-perceptron
+#: ensemble's logits by at most 0.01 (99 % under 0.002) over 21k onsets; training rounds the weights (of the
+#: convolutional nets too) to it before calibrating, so the shipped model is the one measured.
 WEIGHT_DTYPE = np.float16
 N_FEATURES = len(WINDOW_STARTS) * (N_BANDS + len(GROUPS)) + len(PERC_FRAMES) * N_BANDS + len(GROUPS)
 # Layout of a feature row (see :func:`hit_features`): relative band levels (windows x bands), flatness (windows x
@@ -164,7 +164,9 @@ def _conv_bands(h: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     pad = w.shape[-1] // 2
     windows = sliding_window_view(np.pad(h, ((0, 0), (pad, pad), (0, 0))), w.shape[-1], axis=1)
     n, bands = windows.shape[:2]
-    return (windows.reshape(n * bands, -1) @ w.reshape(len(w), -1).T + b).reshape(n, bands, len(w))
+    out = windows.reshape(n * bands, -1) @ w.reshape(len(w), -1).T
+    out += b
+    return out.reshape(n, bands, len(w))
 
 
 def _relu_pool(h: np.ndarray) -> np.ndarray:
@@ -177,9 +179,9 @@ def _relu_pool(h: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class ConvNets:
     """Ensemble members that read the hit as an image: two convolutions along frequency (the windows and
-    frames as channels, so that a pattern is recognised a few bands higher or lower, as on a retuned kit),
-    each followed by ReLU and pooling of band pairs, then a ReLU hidden layer over the pooled maps and the
-    side features, and the output layer.
+    frames as channels: the same filters at every band, so that a retuned sound gives the same local
+    patterns, though the hidden layer still knows roughly where they lie), each followed by ReLU and pooling
+    of band pairs, then a ReLU hidden layer over the pooled maps and the side features, and the output layer.
 
     ``layers`` holds weights and biases in turn: conv 1 (m, c1, :data:`IMAGE_ROWS`, taps), (m, c1); conv 2
     (m, c2, c1, taps), (m, c2); hidden (m, inputs, hidden), (m, hidden); output (m, hidden, outputs),
@@ -187,9 +189,33 @@ class ConvNets:
 
     layers: tuple[np.ndarray, ...]
 
+    @staticmethod
+    def stored_dtype(i: int) -> type:
+        """Storage type of ``layers[i]``: :data:`WEIGHT_DTYPE` for weights, float32 for biases."""
+        return WEIGHT_DTYPE if i % 2 == 0 else np.float32
+
     @property
     def members(self) -> int:
         return int(self.layers[0].shape[0])
+
+    def shape_error(self, members: int) -> str | None:
+        """What is wrong with the shapes of :attr:`layers` for ``members`` members, or None."""
+        if len(self.layers) != 8:
+            return f"{len(self.layers)} arrays, not 8"
+        if [a.ndim for a in self.layers] != [4, 2, 4, 2, 3, 2, 3, 2]:
+            return f"arrays of {[a.ndim for a in self.layers]} dimensions"
+        c1, c1b, c2, c2b, w1, b1, w2, b2 = self.layers
+        if {a.shape[0] for a in self.layers} != {members}:
+            return f"members {sorted({a.shape[0] for a in self.layers})}, not {members} as the perceptrons"
+        expected = [(c1.shape[1], IMAGE_ROWS, c1.shape[3]), (c1.shape[1],), (c2.shape[1], c1.shape[1], c2.shape[3]),
+                    (c2.shape[1],), (c2.shape[1] * (N_BANDS // 4) + N_SIDE, w1.shape[2]), (w1.shape[2],),
+                    (w1.shape[2], len(OUTPUTS)), (len(OUTPUTS),)]
+        for i, (a, e) in enumerate(zip(self.layers, expected)):
+            if a.shape[1:] != e:
+                return f"array {i} of shape {a.shape[1:]}, not {e}"
+        if c1.shape[3] % 2 == 0 or c2.shape[3] % 2 == 0:
+            return "convolutions with an even number of taps"
+        return None
 
     def logits(self, image: np.ndarray, side: np.ndarray) -> np.ndarray:
         """Logits (members, onsets, :data:`OUTPUTS`) of the inputs from :func:`conv_inputs`."""
@@ -271,7 +297,7 @@ class DrumClassifier:
         if self.conv is not None:
             arrays["n_conv_arrays"] = np.array(len(self.conv.layers))
             for i, a in enumerate(self.conv.layers):
-                arrays[f"conv{i}"] = a.astype(WEIGHT_DTYPE if i % 2 == 0 else np.float32)
+                arrays[f"conv{i}"] = a.astype(ConvNets.stored_dtype(i))
         for k, v in meta.items():
             arrays[f"meta_{k}"] = np.array(v)
         np.savez_compressed(path, **arrays)
@@ -302,11 +328,13 @@ class DrumClassifier:
                 conv = None
                 if "n_conv_arrays" in z:
                     conv = ConvNets(tuple(z[f"conv{i}"].astype(np.float32) for i in range(int(z["n_conv_arrays"]))))
-                    if len(conv.layers) != 8 or conv.layers[0].shape[2] != IMAGE_ROWS:
-                        raise DrumModelError(f"{path}: convolutional members of another shape; retrain them")
+                    problem = conv.shape_error(ws[0].shape[0])
+                    if problem:
+                        raise DrumModelError(f"{path}: convolutional members of another shape ({problem}); "
+                                             "retrain them")
                 return cls(z["mean"], z["scale"], ws, bs, z["cal_a"], z["cal_b"], z["threshold"],
                            float(z["onset_delta"]), float(z["onset_rel"]), conv)
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, IndexError, TypeError) as exc:
             raise DrumModelError(f"{path}: unreadable drum classifier weights ({exc})") from exc
 
 

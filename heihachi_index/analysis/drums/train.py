@@ -271,8 +271,8 @@ def _train_net(net, inputs: Sequence, noise: Sequence[float], y: np.ndarray, *, 
         for b in range(0, len(Y), 256):
             idx = perm[b : b + 256]
             opt.zero_grad()
-            batch = [x[idx] + s * torch.randn(x[idx].shape, generator=gen) if s > 0 else x[idx]
-                     for x, s in zip(inputs, noise)]
+            batch = [x[idx] for x in inputs]
+            batch = [xb + s * torch.randn(xb.shape, generator=gen) if s > 0 else xb for xb, s in zip(batch, noise)]
             loss = loss_fn(net(*batch), Y[idx])
             loss.backward()
             opt.step()
@@ -311,28 +311,19 @@ def fit_mlp(ex: Examples, *, hidden: Sequence[int] = (128, 64), epochs: int = 25
     return mean.astype(np.float32), scale.astype(np.float32), ws, bs
 
 
-def fit_conv(ex: Examples, standardise: tuple[np.ndarray, np.ndarray], *, channels: tuple[int, int] = (32, 32),
-             hidden: int = 128, epochs: int = 25, seed: int = 0, threads: int = 1, image_noise: float = 0.05,
-             input_noise: float = 0.3, dropout: float = 0.3, balance: float = 0.5) -> tuple[np.ndarray, ...]:
-    """Train one convolutional member (:class:`~.classify.ConvNets`) with torch (CPU); returns its layers in
-    :attr:`~.classify.ConvNets.layers` order, without the members axis.
-
-    Gaussian noise of std ``image_noise`` on the image (levels in units of 60 dB) and ``input_noise`` on the
-    standardised side features; dropout before and after the hidden layer; positives weighted as in
-    :func:`fit_mlp`."""
+def conv_net(channels: tuple[int, int] = (32, 32), hidden: int = 128, dropout: float = 0.3):
+    """The torch module of one convolutional member (:class:`~.classify.ConvNets`), called on the image and
+    side features of :func:`~.classify.conv_inputs`; :func:`conv_arrays` exports its layers."""
     import torch
 
-    torch.manual_seed(seed)
-    torch.set_num_threads(threads)
     c1, c2 = channels
-    bands = N_BANDS // 4  # after two poolings of band pairs
 
-    class Net(torch.nn.Module):
+    class ConvNet(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.conv1 = torch.nn.Conv1d(IMAGE_ROWS, c1, 5, padding=2)
             self.conv2 = torch.nn.Conv1d(c1, c2, 3, padding=1)
-            self.hidden = torch.nn.Linear(c2 * bands + N_SIDE, hidden)
+            self.hidden = torch.nn.Linear(c2 * (N_BANDS // 4) + N_SIDE, hidden)  # after two poolings of band pairs
             self.out = torch.nn.Linear(hidden, len(OUTPUTS))
             self.drop = torch.nn.Dropout(dropout)
 
@@ -342,15 +333,36 @@ def fit_conv(ex: Examples, standardise: tuple[np.ndarray, np.ndarray], *, channe
             h = torch.cat([h.flatten(1), side], 1)
             return self.out(self.drop(torch.relu(self.hidden(self.drop(h)))))
 
-    net = Net()
-    image, side = conv_inputs(ex.x, *standardise)
-    _train_net(net, [torch.from_numpy(image), torch.from_numpy(side)], [image_noise, input_noise], ex.y,
-               epochs=epochs, seed=seed, balance=balance)
+    return ConvNet()
+
+
+def conv_arrays(net) -> tuple[np.ndarray, ...]:
+    """Layers of :func:`conv_net` module ``net`` in :attr:`~.classify.ConvNets.layers` order, without the
+    members axis."""
     arrays = []
     for layer in (net.conv1, net.conv2, net.hidden, net.out):
         w = layer.weight.detach().numpy()
         arrays += [(w.T if w.ndim == 2 else w).copy(), layer.bias.detach().numpy().copy()]
     return tuple(arrays)
+
+
+def fit_conv(ex: Examples, standardise: tuple[np.ndarray, np.ndarray], *, channels: tuple[int, int] = (32, 32),
+             hidden: int = 128, epochs: int = 25, seed: int = 0, threads: int = 1, image_noise: float = 0.05,
+             input_noise: float = 0.3, dropout: float = 0.3, balance: float = 0.5) -> tuple[np.ndarray, ...]:
+    """Train one convolutional member (:func:`conv_net`) with torch (CPU); returns :func:`conv_arrays`.
+
+    Gaussian noise of std ``image_noise`` on the image (levels in units of 60 dB) and ``input_noise`` on the
+    standardised side features; dropout before and after the hidden layer; positives weighted as in
+    :func:`fit_mlp`."""
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    net = conv_net(channels, hidden, dropout)
+    image, side = conv_inputs(ex.x, *standardise)
+    _train_net(net, [torch.from_numpy(image), torch.from_numpy(side)], [image_noise, input_noise], ex.y,
+               epochs=epochs, seed=seed, balance=balance)
+    return conv_arrays(net)
 
 
 def platt(logits: np.ndarray, y: np.ndarray, iters: int = 100) -> tuple[np.ndarray, np.ndarray]:
@@ -417,7 +429,7 @@ class TrainConfig:
     members: int = 5
     #: Channels of the two convolutions of the convolutional members, one per fold beside each perceptron
     #: (empty: perceptrons only).
-    conv_channels: tuple[int, ...] = (32, 32)
+    conv_channels: tuple[int, int] | tuple[()] = (32, 32)
     conv_hidden: int = 128
     balance: float = 0.5
     input_noise: float = 0.3
@@ -452,16 +464,21 @@ def fit_classifier(ex: Examples, cfg: TrainConfig, progress: Callable[[str], Non
     claps and crashes) and left open hats under-confident on new kits; the out-of-fold logits cover every
     training kit. One net's figures also move a lot with its seed; the mean of several is steadier. The
     calibration is fitted on one net's logits and applied to the mean of all of them, which is a little
-    less extreme where the nets disagree (expected calibration error on the held-out kits: 0.019).
+    less extreme where the nets disagree (expected calibration error on the held-out kits: 0.019). With
+    convolutional nets, a fold's net is the pair (perceptron and convolutional net) and its logits their mean.
 
     Raises
     ------
     ValueError
-        If ``cfg.members`` < 2 or the examples come from fewer sources than there are folds.
+        If ``cfg.members`` < 2, ``cfg.conv_channels`` is neither empty nor two channel counts, or the
+        examples come from fewer sources than there are folds.
     """
     k = cfg.members
     if k < 2:
         raise ValueError(f"the ensemble needs at least 2 members (one per cross-validation fold), got {k}")
+    if len(cfg.conv_channels) not in (0, 2) or any(int(c) < 1 for c in cfg.conv_channels):
+        raise ValueError(f"conv_channels must be two channel counts (or empty for no convolutional nets), "
+                         f"got {cfg.conv_channels!r}")
     fold = kit_folds(ex.source, k, cfg.seed)
     if len(np.unique(fold)) < k:
         raise ValueError(f"{len(np.unique(ex.source))} example sources cannot fill {k} cross-validation folds")
@@ -480,11 +497,12 @@ def fit_classifier(ex: Examples, cfg: TrainConfig, progress: Callable[[str], Non
                                   input_noise=cfg.input_noise, dropout=cfg.dropout, balance=cfg.balance))
         if progress:
             progress(f"ensemble members of fold {m + 1}/{k} fitted (fold {m} held out)")
-    # Rounded as stored (float16 weights, float32 biases) before calibrating: the shipped model is the one measured.
-    as_stored = lambda arrays, i=0: np.stack(arrays).astype(WEIGHT_DTYPE if i % 2 == 0 else np.float32).astype(np.float32)
-    ws = tuple(as_stored([mb[2][i] for mb in members]) for i in range(len(members[0][2])))
+    # Rounded as stored before calibrating: the shipped model is the one measured.
+    as_stored = lambda arrays, dtype: np.stack(arrays).astype(dtype).astype(np.float32)
+    ws = tuple(as_stored([mb[2][i] for mb in members], WEIGHT_DTYPE) for i in range(len(members[0][2])))
     bs = tuple(np.stack([mb[3][i] for mb in members]) for i in range(len(members[0][3])))
-    conv = ConvNets(tuple(as_stored([c[i] for c in convs], i) for i in range(len(convs[0])))) if convs else None
+    conv = (ConvNets(tuple(as_stored([c[i] for c in convs], ConvNets.stored_dtype(i)) for i in range(len(convs[0]))))
+            if convs else None)
     n_out = len(OUTPUTS)
     raw = DrumClassifier(mean, scale, ws, bs, np.ones(n_out, np.float32), np.zeros(n_out, np.float32),
                          np.full(n_out, 0.5, np.float32), cfg.onset_delta, cfg.onset_rel, conv)
@@ -499,7 +517,7 @@ def fit_classifier(ex: Examples, cfg: TrainConfig, progress: Callable[[str], Non
     if progress:
         pred, true = proba >= clf.threshold, ex.y > 0
         f1 = 2.0 * (pred & true).sum(axis=0) / np.maximum(pred.sum(axis=0) + true.sum(axis=0), 1)
-        progress("out-of-fold F1 (each example scored by the net that never heard its kit): "
+        progress("out-of-fold F1 (each example scored by the nets that never heard its kit): "
                  + ", ".join(f"{name} {f:.2f}" for name, f in zip(OUTPUTS, f1)))
     return clf
 
