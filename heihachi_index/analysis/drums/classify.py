@@ -43,8 +43,8 @@ LEVEL_BANDS: dict[str, tuple[float, float]] = {
 #: convolutional nets too) to it before calibrating, so the shipped model is the one measured.
 WEIGHT_DTYPE = np.float16
 N_FEATURES = len(WINDOW_STARTS) * (N_BANDS + len(GROUPS)) + len(PERC_FRAMES) * N_BANDS + len(GROUPS)
-# Layout of a feature row (see :func:`hit_features`): relative band levels (windows x bands), flatness (windows x
-# groups), percussive envelope (frames x bands), flux strengths (groups).
+# Layout of a feature row, written by :func:`hit_features`: relative band levels (windows x bands), flatness
+# (windows x groups), percussive envelope (frames x bands), flux strengths (groups).
 _LEVELS = slice(0, len(WINDOW_STARTS) * N_BANDS)
 _FLATNESS = slice(_LEVELS.stop, _LEVELS.stop + len(WINDOW_STARTS) * len(GROUPS))
 _ENVELOPE = slice(_FLATNESS.stop, _FLATNESS.stop + len(PERC_FRAMES) * N_BANDS)
@@ -131,7 +131,9 @@ def hit_features(y: np.ndarray, samples: np.ndarray, perc: np.ndarray, strength:
     frames = np.clip(samples[:, None] // HOP + np.asarray(PERC_FRAMES)[None, :], 0, perc.shape[0] - 1)
     pf = perc[frames] / (perc[frames].max(axis=(1, 2), keepdims=True) + 1e-3)
     st = strength / (strength.max(axis=1, keepdims=True) + 1e-6)
-    x = np.concatenate([rel.reshape(n, -1), flat.reshape(n, -1), pf.reshape(n, -1), st], axis=1).astype(np.float32)
+    x = np.empty((n, N_FEATURES), dtype=np.float32)  # laid out by the slices that conv_inputs reads back
+    x[:, _LEVELS], x[:, _FLATNESS], x[:, _ENVELOPE], x[:, _STRENGTH] = (rel.reshape(n, -1), flat.reshape(n, -1),
+                                                                        pf.reshape(n, -1), st)
     # Velocity level: power added in the class's band by the attack over what sounded before.
     centres = band_centres()
     p_post = 10.0 ** (db[:, 2] / 10.0)

@@ -463,9 +463,9 @@ def fit_classifier(ex: Examples, cfg: TrainConfig, progress: Callable[[str], Non
     Calibrating on two spare kits set the thresholds by a few hundred sounds of each class (a few dozen
     claps and crashes) and left open hats under-confident on new kits; the out-of-fold logits cover every
     training kit. One net's figures also move a lot with its seed; the mean of several is steadier. The
-    calibration is fitted on one net's logits and applied to the mean of all of them, which is a little
-    less extreme where the nets disagree (expected calibration error on the held-out kits: 0.019). With
-    convolutional nets, a fold's net is the pair (perceptron and convolutional net) and its logits their mean.
+    calibration is fitted on one fold's logits (the mean of its perceptron and convolutional net) and applied
+    to the mean of all members, which is a little less extreme where they disagree (expected calibration
+    error on the held-out kits: 0.019).
 
     Raises
     ------
