@@ -241,7 +241,9 @@ class DrumClassifier:
     (:class:`ConvNets`), their logits averaged, and per-output Platt calibration of the mean logits.
 
     Layer ``i`` of the ``m`` perceptrons is ``weights[i]`` (m, inputs, outputs) and ``biases[i]`` (m, outputs);
-    all members share the input standardisation ``mean`` and ``scale``."""
+    all members share the input standardisation ``mean`` and ``scale``. An output is active at an onset when
+    its probability reaches ``threshold`` and, unless it is the onset's most probable output, also
+    ``layered_threshold`` (see :meth:`decide`)."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -254,6 +256,8 @@ class DrumClassifier:
     onset_delta: float = 0.08
     onset_rel: float = 0.12
     conv: ConvNets | None = None
+    #: Per-output threshold for a second (third...) label of one onset: a layered hit. None: ``threshold``.
+    layered_threshold: np.ndarray | None = None
 
     @property
     def members(self) -> int:
@@ -286,6 +290,23 @@ class DrumClassifier:
         z = self.cal_a * logits + self.cal_b
         return (1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))).astype(np.float32)
 
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Active outputs (onsets, :data:`OUTPUTS`, bool) of the probabilities ``proba``.
+
+        The onset's most probable output needs ``threshold``; any other needs ``layered_threshold`` too:
+        a sound that is one drum also lifts the probabilities of the classes it resembles (a kick's beater
+        click reads a little as a hi-hat), so a label beside the top one may need more evidence. Both are
+        fitted on out-of-fold predictions (:func:`~.train.best_thresholds`). ``"other"`` (non-drum
+        percussion) is never active beside a drum class."""
+        active = proba >= self.threshold
+        if self.layered_threshold is not None and len(proba):
+            layered = proba >= self.layered_threshold
+            layered[np.arange(len(proba)), proba.argmax(axis=1)] = True
+            active &= layered
+        k_other = OUTPUTS.index(OTHER)
+        active[:, k_other] &= ~np.delete(active, k_other, axis=1).any(axis=1)
+        return active
+
     def save(self, path: str | Path, **meta: object) -> None:
         arrays: dict[str, np.ndarray] = {
             "mean": self.mean, "scale": self.scale, "cal_a": self.cal_a, "cal_b": self.cal_b,
@@ -293,6 +314,8 @@ class DrumClassifier:
             "onset_delta": np.array(self.onset_delta), "onset_rel": np.array(self.onset_rel),
             "outputs": np.array(OUTPUTS), "n_features": np.array(N_FEATURES),
         }
+        if self.layered_threshold is not None:
+            arrays["layered_threshold"] = self.layered_threshold
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
             arrays[f"w{i}"] = w.astype(WEIGHT_DTYPE)
             arrays[f"b{i}"] = b.astype(np.float32)
@@ -334,8 +357,12 @@ class DrumClassifier:
                     if problem:
                         raise DrumModelError(f"{path}: convolutional members of another shape ({problem}); "
                                              "retrain them")
+                layered = z["layered_threshold"] if "layered_threshold" in z else None
+                if layered is not None and layered.shape != z["threshold"].shape:
+                    raise DrumModelError(f"{path}: layered thresholds of shape {layered.shape}, not "
+                                         f"{z['threshold'].shape}; retrain them")
                 return cls(z["mean"], z["scale"], ws, bs, z["cal_a"], z["cal_b"], z["threshold"],
-                           float(z["onset_delta"]), float(z["onset_rel"]), conv)
+                           float(z["onset_delta"]), float(z["onset_rel"]), conv, layered)
         except (OSError, KeyError, ValueError, IndexError, TypeError) as exc:
             raise DrumModelError(f"{path}: unreadable drum classifier weights ({exc})") from exc
 

@@ -57,10 +57,7 @@ def detect_hits(y: np.ndarray, sr: int, *, model: DrumClassifier | str | Path | 
         return []
     feats = hit_features(x, onsets.samples, perc, onsets.strength)
     proba = clf.predict_proba(feats.x)
-    active = proba >= clf.threshold
-    # "other" is percussion that is none of the drum classes: an onset with a drum class is not also other.
-    k_other = OUTPUTS.index(OTHER)
-    active[:, k_other] &= ~np.delete(active, k_other, axis=1).any(axis=1)
+    active = clf.decide(proba)
     vel = np.zeros_like(proba)
     for k in range(len(OUTPUTS)):
         if active[:, k].any():

@@ -394,23 +394,38 @@ def platt(logits: np.ndarray, y: np.ndarray, iters: int = 100) -> tuple[np.ndarr
 
 
 def best_thresholds(proba: np.ndarray, y: np.ndarray, lo: float = 0.25, hi: float = 0.6,
-                    step: float = 0.01) -> np.ndarray:
-    """Per-output decision threshold in [lo, hi] (every ``step``) maximising F1 on held-out examples (0.5
-    when an output has fewer than 10 positives). The out-of-fold examples number ~200k, thousands per
-    class, enough for a fine grid."""
-    grid = np.arange(lo, hi + 1e-9, step)
-    out = np.full(proba.shape[1], 0.5, dtype=np.float32)
-    for j in range(proba.shape[1]):
+                    layered_hi: float = 0.95, step: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    """Per-output decision thresholds maximising F1 on held-out examples, as
+    :meth:`~.classify.DrumClassifier.decide` applies them: ``threshold`` in [lo, hi] where the output is the
+    onset's most probable one, ``layered`` in [threshold, layered_hi] where it is not (every ``step``; both
+    0.5 when an output has fewer than 10 positives). The out-of-fold examples number ~200k, thousands per
+    class, enough for a fine grid.
+
+    Returns
+    -------
+    threshold, layered : np.ndarray
+        float32 arrays of one value per output.
+    """
+    grid = np.arange(lo, layered_hi + 1e-9, step)
+    n_first = int(np.sum(grid <= hi + 1e-9))
+    k = proba.shape[1]
+    threshold, layered = np.full(k, 0.5, dtype=np.float32), np.full(k, 0.5, dtype=np.float32)
+    top = proba.argmax(axis=1)
+    below = np.tril_indices(n_first, -1, len(grid))  # layered under threshold: the same decisions as equal
+    for j in range(k):
         t = y[:, j] > 0
         if t.sum() < 10:
             continue
-        f1 = []
-        for th in grid:
-            p = proba[:, j] >= th
-            tp = float((p & t).sum())
-            f1.append(2 * tp / max(p.sum() + t.sum(), 1))
-        out[j] = grid[int(np.argmax(f1))]
-    return out
+        reach = proba[None, :, j] >= grid[:, None]  # (grid, examples)
+        is_top = top == j
+        # Decisions and true positives per threshold among the onsets where j is the top output, and elsewhere.
+        first, first_tp, other, other_tp = ((reach & m).sum(axis=1) for m in (is_top, is_top & t, ~is_top, ~is_top & t))
+        tp = first_tp[:n_first, None] + other_tp[None, :]
+        f1 = 2.0 * tp / np.maximum(first[:n_first, None] + other[None, :] + t.sum(), 1)
+        f1[below] = -1.0
+        a, b = np.unravel_index(int(np.argmax(f1)), f1.shape)
+        threshold[j], layered[j] = grid[a], grid[b]
+    return threshold, layered
 
 
 @dataclass(frozen=True)
@@ -458,7 +473,8 @@ def fold_members(clf: DrumClassifier, m: int) -> DrumClassifier:
 def fit_classifier(ex: Examples, cfg: TrainConfig, progress: Callable[[str], None] | None = None) -> DrumClassifier:
     """Fit ``cfg.members`` MLPs and as many convolutional nets (unless ``cfg.conv_channels`` is empty) on
     ``ex``, cross-validated by source (:func:`kit_folds`; the two nets of fold ``m`` have seed ``cfg.seed + m``
-    and never see that fold), then the Platt calibration and per-output thresholds on their out-of-fold logits.
+    and never see that fold), then the Platt calibration and per-output thresholds (:func:`best_thresholds`: one
+    for an onset's most probable output, one for a layered label beside it) on their out-of-fold logits.
 
     Calibrating on two spare kits set the thresholds by a few hundred sounds of each class (a few dozen
     claps and crashes) and left open hats under-confident on new kits; the out-of-fold logits cover every
@@ -513,9 +529,10 @@ def fit_classifier(ex: Examples, cfg: TrainConfig, progress: Callable[[str], Non
     a, b = platt(oof, ex.y)
     clf = replace(raw, cal_a=a, cal_b=b)
     proba = clf.calibrated(oof)
-    clf = replace(clf, threshold=best_thresholds(proba, ex.y))
+    threshold, layered = best_thresholds(proba, ex.y)
+    clf = replace(clf, threshold=threshold, layered_threshold=layered)
     if progress:
-        pred, true = proba >= clf.threshold, ex.y > 0
+        pred, true = clf.decide(proba), ex.y > 0
         f1 = 2.0 * (pred & true).sum(axis=0) / np.maximum(pred.sum(axis=0) + true.sum(axis=0), 1)
         progress("out-of-fold F1 (each example scored by the nets that never heard its kit): "
                  + ", ".join(f"{name} {f:.2f}" for name, f in zip(OUTPUTS, f1)))
