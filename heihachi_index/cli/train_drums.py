@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
         description="Train the drum hit classifier (an ensemble of small nets) on rendered patterns and one-shots "
                     "of the Hydrogen drum kits (plus the LMMS, Sonic Pi, eXaDrums and Freepats samples and the "
                     "SoundFont kits when installed) and write its weights (.npz). Held-out kits are never used. "
-                    "Deterministic for a given --seed and --threads.")
+                    "Deterministic for a given --seed, --threads and package versions (recorded in the weights).")
     p.add_argument("--out", metavar="PATH", help="weights file to write (default: the package's shipped weights)")
     p.add_argument("--quick", action="store_true", help="a small fast run, for trying things out")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

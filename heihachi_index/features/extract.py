@@ -41,7 +41,8 @@ CONTEXT_FRAMES = 128  # about 3 s: covers HPSS (15 frames), the C1 CQT filter an
 # 6: drum classifier cross-validated by kit, calibrated on out-of-fold predictions.
 # 7: drum hit features floored so that faint noise reads like digital silence; classifier retrained.
 # 8: drum classifier with convolutional nets beside the perceptrons.
-# 9: drum labels decided with a second, layered threshold for all but an onset's most probable class.
+# 9: drum labels decided with a second, layered threshold for all but an onset's most probable class;
+#    classifier retrained with numpy's BLAS on one thread.
 PIPELINE_VERSION = "heihachi-9"
 
 
