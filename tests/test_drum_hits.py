@@ -227,6 +227,17 @@ def test_best_thresholds_search_every_pair():
         best = max(f1(j, a, b) for a in grid if a <= 0.6 + 1e-9 for b in grid if b >= a - 1e-9)
         assert f1(j, threshold[j], layered[j]) == pytest.approx(best)
         assert threshold[j] <= layered[j]
+    # An exclusive output ("other", dropped beside any active output) is fitted on the onsets it can win.
+    # Output 1 rides at 0.4-0.5 beside a sure output 0 where it is never true, and tops onsets of its own.
+    p2, y2 = np.full((900, 2), 0.1, np.float32), np.zeros((900, 2), np.float32)
+    p2[:500, 0], y2[:500, 0], p2[:500, 1] = 0.9, 1.0, rng.uniform(0.4, 0.5, 500)
+    p2[500:800, 1], y2[500:800, 1] = rng.uniform(0.6, 0.7, 300), 1.0
+    _, plain = T.best_thresholds(p2, y2, step=0.05)
+    threshold, layered = T.best_thresholds(p2, y2, step=0.05, exclusive=1)
+    assert plain[1] >= 0.5  # without the rule, a layered threshold over the false company
+    assert threshold[1] == layered[1] == np.float32(0.25)  # with it, that company is dropped anyway
+    with pytest.raises(ValueError, match="lo <= hi"):
+        T.best_thresholds(proba, y, lo=0.7, hi=0.6)
 
 
 def test_features_ignore_an_inaudible_noise_floor(pearl):
@@ -277,7 +288,7 @@ def test_hits_summary():
 def test_training_runs_end_to_end(tmp_path, monkeypatch):
     import json
 
-    from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     from heihachi_index.analysis.drums import train as T
     from heihachi_index.analysis.drums.classify import N_FEATURES
@@ -296,11 +307,13 @@ def test_training_runs_end_to_end(tmp_path, monkeypatch):
     cfg = TrainConfig(tracks_per_kit=1, synthetic_tracks=1, random_tracks=1, shot_passes=1, random_shot_kits=1,
                       seconds=6.0, epochs=2, hidden=(32,), extra_kits=False, max_train_kits=2, members=3,
                       conv_channels=(4, 6), conv_hidden=8)
-    clf = train(out, cfg)
+    with threadpool_limits(limits=2, user_api="blas"):  # as on a 2-core machine (conftest sets one thread)
+        clf = train(out, cfg)
     assert blas_threads and set(blas_threads) == {1}
     with np.load(out) as z:
         versions = json.loads(str(z["meta_versions"]))
     assert versions["numpy"] == np.__version__ and versions["torch"].startswith("2.13.0")
+    assert versions["blas"] and versions["libsndfile"]
     loaded = DrumClassifier.load(out)
     assert loaded.members == 3 and [w.shape for w in loaded.weights] == [(3, N_FEATURES, 32), (3, 32, len(OUTPUTS))]
     assert loaded.conv.members == 3 and loaded.conv.layers[2].shape == (3, 6, 4, 3)

@@ -256,7 +256,8 @@ class DrumClassifier:
     onset_delta: float = 0.08
     onset_rel: float = 0.12
     conv: ConvNets | None = None
-    #: Per-output threshold for a second (third...) label of one onset: a layered hit. None: ``threshold``.
+    #: Per-output threshold that an output also needs where it is not the onset's most probable one (a layered
+    #: hit). None: ``threshold`` alone.
     layered_threshold: np.ndarray | None = None
 
     @property

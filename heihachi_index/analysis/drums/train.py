@@ -24,8 +24,8 @@ the training kits are dealt into as many folds (:func:`kit_folds`), and pair ``m
 confidences (Platt scaling) and the decision thresholds are fitted on these out-of-fold predictions of
 every training kit, not on a couple of spare kits. The split is by kit: :data:`~.data.HELD_OUT_KITS` are
 never seen and :data:`~.data.VALIDATION_KITS` are kept for tuning (``eval_drums.py --split validation``).
-Everything is seeded and numpy's BLAS runs on one thread, so a run is deterministic for a given torch thread
-count and the package versions that the weights record (:func:`software_versions`).
+Everything is seeded and :func:`train` runs numpy's BLAS on one thread, so a run is deterministic for a given
+torch thread count and the package versions and CPU kernels that the weights record (:func:`software_versions`).
 """
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ from heihachi_index.analysis.drums.classify import (IMAGE_ROWS, N_FEATURES, N_SI
                                                     hit_features)
 from heihachi_index.analysis.drums.data import KitSet, OneShot, kit_families, kit_one_shots, kit_split, random_kit
 from heihachi_index.analysis.drums.onsets import N_BANDS, SR, detect_onsets, percussive_bands
+from heihachi_index.analysis.types import OTHER
 from heihachi_index.synth.drums import DrumKit
 
 log = logging.getLogger("heihachi_index.analysis.drums")
@@ -396,29 +397,45 @@ def platt(logits: np.ndarray, y: np.ndarray, iters: int = 100) -> tuple[np.ndarr
 
 
 def best_thresholds(proba: np.ndarray, y: np.ndarray, lo: float = 0.25, hi: float = 0.6,
-                    layered_hi: float = 0.95, step: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+                    layered_hi: float = 0.95, step: float = 0.01,
+                    exclusive: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-output decision thresholds maximising F1 on held-out examples, as
     :meth:`~.classify.DrumClassifier.decide` applies them: ``threshold`` in [lo, hi] where the output is the
     onset's most probable one, ``layered`` in [threshold, layered_hi] where it is not (every ``step``; both
-    0.5 when an output has fewer than 10 positives). The out-of-fold examples number ~200k, thousands per
-    class, enough for a fine grid.
+    0.5 when an output has fewer than 10 positives). Output ``exclusive`` (``"other"``) is fitted last, on
+    the onsets where no other output is active under the thresholds fitted for them, since ``decide`` drops
+    it beside them. The out-of-fold examples number ~200k, thousands per class, enough for a fine grid.
 
     Returns
     -------
     threshold, layered : np.ndarray
         float32 arrays of one value per output.
+
+    Raises
+    ------
+    ValueError
+        Unless ``lo <= hi <= layered_hi``.
     """
-    grid = np.arange(lo, layered_hi + 1e-9, step)
-    n_first = int(np.sum(grid <= hi + 1e-9))
+    if not lo <= hi <= layered_hi:
+        raise ValueError(f"thresholds need lo <= hi <= layered_hi, got {lo}, {hi}, {layered_hi}")
+    # float32, as the thresholds are stored and compared in decide.
+    grid = np.arange(lo, layered_hi + 1e-9, step).astype(np.float32)
+    n_first = int(np.sum(grid <= np.float32(hi) + 1e-6))
     k = proba.shape[1]
     threshold, layered = np.full(k, 0.5, dtype=np.float32), np.full(k, 0.5, dtype=np.float32)
     top = proba.argmax(axis=1)
     below = np.tril_indices(n_first, -1, len(grid))  # layered under threshold: the same decisions as equal
-    for j in range(k):
+    order = [j for j in range(k) if j != exclusive] + ([exclusive] if exclusive is not None else [])
+    for j in order:
         t = y[:, j] > 0
         if t.sum() < 10:
             continue
         reach = proba[None, :, j] >= grid[:, None]  # (grid, examples)
+        if j == exclusive:
+            rest = proba[:, np.arange(k) != j]
+            others = (rest >= np.delete(threshold, j)) & (
+                (rest >= np.delete(layered, j)) | (np.delete(np.arange(k), j)[None, :] == top[:, None]))
+            reach &= ~others.any(axis=1)
         is_top = top == j
         # Decisions and true positives per threshold among the onsets where j is the top output, and elsewhere.
         first, first_tp, other, other_tp = ((reach & m).sum(axis=1) for m in (is_top, is_top & t, ~is_top, ~is_top & t))
@@ -531,7 +548,7 @@ def fit_classifier(ex: Examples, cfg: TrainConfig, progress: Callable[[str], Non
     a, b = platt(oof, ex.y)
     clf = replace(raw, cal_a=a, cal_b=b)
     proba = clf.calibrated(oof)
-    threshold, layered = best_thresholds(proba, ex.y)
+    threshold, layered = best_thresholds(proba, ex.y, exclusive=OUTPUTS.index(OTHER))
     clf = replace(clf, threshold=threshold, layered_threshold=layered)
     if progress:
         pred, true = clf.decide(proba), ex.y > 0
@@ -542,15 +559,24 @@ def fit_classifier(ex: Examples, cfg: TrainConfig, progress: Callable[[str], Non
 
 
 def software_versions() -> dict[str, str]:
-    """Versions of what the shipped weights depend on, bit for bit: Python, the numeric packages, and the
-    FluidSynth that renders the SoundFont kits (a release with other rounding moves the features by ~1e-7,
-    and training amplifies that into other nets)."""
+    """Versions of what the shipped weights depend on, bit for bit: Python, the numeric packages and
+    libsndfile, the CPU kernels of OpenBLAS and torch, and the FluidSynth that renders the SoundFont kits (a
+    release or kernel with other rounding moves the features by ~1e-7, and training amplifies that into
+    other nets)."""
     import importlib.metadata
     import platform
     import shutil
     import subprocess
 
-    out = {"python": platform.python_version()}
+    import soundfile
+    import torch
+    from threadpoolctl import threadpool_info
+
+    out = {"python": platform.python_version(), "libsndfile": str(soundfile.__libsndfile_version__),
+           "torch_cpu": str(torch.backends.cpu.get_cpu_capability()),
+           # OpenBLAS picks its kernels by CPU: other kernels, other last bits.
+           "blas": "; ".join(sorted({f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}"
+                                     for i in threadpool_info() if i.get("user_api") == "blas"}))}
     for package in ("numpy", "scipy", "soxr", "soundfile", "torch"):
         try:
             out[package] = importlib.metadata.version(package)
@@ -558,7 +584,8 @@ def software_versions() -> dict[str, str]:
             out[package] = "missing"
     exe = shutil.which("fluidsynth")
     try:
-        text = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout if exe else ""
+        text = (subprocess.run([exe, "--version"], capture_output=True, text=True, errors="replace",
+                               timeout=30).stdout if exe else "")
     except (OSError, subprocess.SubprocessError):
         text = ""
     out["fluidsynth"] = next((line.strip() for line in text.splitlines() if "version" in line.lower()), "missing")
@@ -581,6 +608,7 @@ def train(out: str | Path = WEIGHTS_PATH, cfg: TrainConfig = TrainConfig(),
 
 def _train(out: str | Path, cfg: TrainConfig, progress: Callable[[str], None] | None) -> DrumClassifier:
     t0 = time.perf_counter()
+    versions = json.dumps(software_versions(), sort_keys=True)  # before the hours of work, not after
     say = progress or (lambda msg: log.info(msg))
     train_kits = kit_split("train", extra=cfg.extra_kits)
     if cfg.max_train_kits is not None:
@@ -598,7 +626,7 @@ def _train(out: str | Path, cfg: TrainConfig, progress: Callable[[str], None] | 
         f"({time.perf_counter() - t0:.0f} s)")
     clf = fit_classifier(ex, cfg, progress=say)
     clf.save(out, train_kits=sorted(train_kits.kits), n_examples=len(ex.x), seed=cfg.seed,
-             versions=json.dumps(software_versions(), sort_keys=True))
+             versions=versions)
     say(f"wrote {out} ({time.perf_counter() - t0:.0f} s)")
     return clf
 
