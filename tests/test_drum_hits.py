@@ -97,7 +97,7 @@ def test_pattern_onsets_found_in_time(pearl):
 
 def test_layered_kick_and_hat_give_two_hits():
     # Every plainly closed hat (not pedal, swish or choke) of two held-out kits that the classifier is sure of
-    # alone (0.15 over the threshold a second label of an onset needs), on top of the kit's loudest kick:
+    # alone (0.15 over the threshold a label needs beside another), on top of the kit's loudest kick:
     # layering must not lose either. (How many hats are recognised alone is the classifier's accuracy, which
     # benchmarks/eval_drums.py measures; a hat barely recognised alone can drop under the threshold with a
     # kick on top.)
@@ -378,8 +378,6 @@ def test_kit_folds_keep_each_source_in_one_fold():
 def test_ensemble_is_cross_validated_and_calibrated_out_of_fold(monkeypatch):
     """Net m never trains on the sources of fold m, and the Platt scaling is fitted on each row's logits
     from the one net that did not see its source."""
-    from dataclasses import replace
-
     from heihachi_index.analysis.drums import train as T
     from heihachi_index.analysis.drums.classify import N_FEATURES, ConvNets
 

@@ -235,6 +235,21 @@ class ConvNets:
         return out
 
 
+def active_outputs(proba: np.ndarray, threshold: np.ndarray, layered: np.ndarray | None = None,
+                   exclusive: int | None = None) -> np.ndarray:
+    """Active outputs (rows, outputs, bool) of probabilities ``proba``: an output reaches ``threshold``
+    and, unless it is the row's most probable output, ``layered`` too (None: no second test); output
+    ``exclusive`` is never active beside another active output."""
+    active = proba >= threshold
+    if layered is not None and len(proba):
+        beside = proba >= layered
+        beside[np.arange(len(proba)), proba.argmax(axis=1)] = True
+        active &= beside
+    if exclusive is not None:
+        active[:, exclusive] &= ~np.delete(active, exclusive, axis=1).any(axis=1)
+    return active
+
+
 @dataclass(frozen=True)
 class DrumClassifier:
     """An ensemble of multi-layer perceptrons with ReLU hidden layers and, optionally, of convolutional nets
@@ -299,14 +314,7 @@ class DrumClassifier:
         click reads a little as a hi-hat), so a label beside the top one may need more evidence. Both are
         fitted on out-of-fold predictions (:func:`~.train.best_thresholds`). ``"other"`` (non-drum
         percussion) is never active beside a drum class."""
-        active = proba >= self.threshold
-        if self.layered_threshold is not None and len(proba):
-            layered = proba >= self.layered_threshold
-            layered[np.arange(len(proba)), proba.argmax(axis=1)] = True
-            active &= layered
-        k_other = OUTPUTS.index(OTHER)
-        active[:, k_other] &= ~np.delete(active, k_other, axis=1).any(axis=1)
-        return active
+        return active_outputs(proba, self.threshold, self.layered_threshold, exclusive=OUTPUTS.index(OTHER))
 
     def save(self, path: str | Path, **meta: object) -> None:
         arrays: dict[str, np.ndarray] = {

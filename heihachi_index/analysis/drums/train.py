@@ -42,8 +42,8 @@ import scipy.signal
 import soxr
 
 from heihachi_index.analysis.drums.classify import (IMAGE_ROWS, N_FEATURES, N_SIDE, OUTPUTS, WEIGHT_DTYPE,
-                                                    WEIGHTS_PATH, ConvNets, DrumClassifier, conv_inputs,
-                                                    hit_features)
+                                                    WEIGHTS_PATH, ConvNets, DrumClassifier, active_outputs,
+                                                    conv_inputs, hit_features)
 from heihachi_index.analysis.drums.data import KitSet, OneShot, kit_families, kit_one_shots, kit_split, random_kit
 from heihachi_index.analysis.drums.onsets import N_BANDS, SR, detect_onsets, percussive_bands
 from heihachi_index.analysis.types import OTHER
@@ -431,11 +431,8 @@ def best_thresholds(proba: np.ndarray, y: np.ndarray, lo: float = 0.25, hi: floa
         if t.sum() < 10:
             continue
         reach = proba[None, :, j] >= grid[:, None]  # (grid, examples)
-        if j == exclusive:
-            rest = proba[:, np.arange(k) != j]
-            others = (rest >= np.delete(threshold, j)) & (
-                (rest >= np.delete(layered, j)) | (np.delete(np.arange(k), j)[None, :] == top[:, None]))
-            reach &= ~others.any(axis=1)
+        if j == exclusive:  # the onsets where another output is active, as decide finds them
+            reach &= ~active_outputs(proba, np.where(np.arange(k) == j, np.inf, threshold), layered).any(axis=1)
         is_top = top == j
         # Decisions and true positives per threshold among the onsets where j is the top output, and elsewhere.
         first, first_tp, other, other_tp = ((reach & m).sum(axis=1) for m in (is_top, is_top & t, ~is_top, ~is_top & t))
