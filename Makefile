@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DRUMKITS := /usr/share/hydrogen/data/drumkits
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv install test demo bench proto clean drumkits
+.PHONY: venv install test demo bench proto clean drumkits train-drums
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,22 @@ drumkits:
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	  --no-install-recommends $(DRUM_PACKAGES) >/dev/null; }
 
+# Retrain the shipped drum classifier as it was made: the drum sounds of TRAIN_PACKAGES (the same list as
+# heihachi_index.analysis.drums.train.TRAINING_PACKAGES), and the package versions its weights record
+# (training-constraints.txt), in a virtual environment of its own so that .venv keeps its versions. Writes the
+# shipped weights unless TRAIN_ARGS says otherwise (`make train-drums TRAIN_ARGS="--out new.npz"`); ~50 min.
+TRAIN_VENV := .venv-train
+TRAIN_CONSTRAINTS := heihachi_index/analysis/drums/training-constraints.txt
+TRAIN_PACKAGES := hydrogen-drumkits hydrogen-data lmms-common sonic-pi-samples exadrums freepats fluidsynth \
+  fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont csound-soundfont avldrums.lv2-soundfont
+TRAIN_ARGS ?=
+train-drums:
+	@dpkg -s $(TRAIN_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TRAIN_PACKAGES) >/dev/null; }
+	[ -x $(TRAIN_VENV)/bin/python ] || $(PY) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install -q -c $(TRAIN_CONSTRAINTS) -e .
+	$(TRAIN_VENV)/bin/heihachi-index train-drums $(TRAIN_ARGS)
+
 test: $(STAMP) drumkits
 	$(BIN)/python -m pytest -q tests
 
@@ -43,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_features.py
 
 clean:
-	rm -rf $(VENV) heihachi-data demo-corpus
+	rm -rf $(VENV) $(TRAIN_VENV) heihachi-data demo-corpus

@@ -307,9 +307,22 @@ def test_training_runs_end_to_end(tmp_path, monkeypatch):
     cfg = TrainConfig(tracks_per_kit=1, synthetic_tracks=1, random_tracks=1, shot_passes=1, random_shot_kits=1,
                       seconds=6.0, epochs=2, hidden=(32,), extra_kits=False, max_train_kits=2, members=3,
                       conv_channels=(4, 6), conv_hidden=8)
+    said: list[str] = []
     with threadpool_limits(limits=2, user_api="blas"):  # as on a 2-core machine (conftest sets one thread)
-        clf = train(out, cfg)
+        clf = train(out, cfg, progress=said.append)
     assert blas_threads and set(blas_threads) == {1}
+    assert any(" arrays differ from the shipped weights' (" in m for m in said)  # a tiny net, not the shipped
+    # Again, with the first run's file as the shipped weights, under another BLAS thread limit (conftest's one)
+    # and with a version that differs from the recorded ones: training names that version before the work, and
+    # every array comes out the same, which it says at the end.
+    monkeypatch.setattr(T, "WEIGHTS_PATH", out)
+    real_versions = T.software_versions()
+    monkeypatch.setattr(T, "software_versions", lambda: {**real_versions, "scipy": "0.1"})
+    said.clear()
+    train(tmp_path / "again.npz", cfg, progress=said.append)
+    assert said[0].startswith("not the versions that made the shipped weights")
+    assert f"scipy 0.1 (recorded: {real_versions['scipy']})" in said[0] and "numpy" not in said[0]
+    assert said[-1] == "every array is identical to the shipped weights'"
     with np.load(out) as z:
         versions = json.loads(str(z["meta_versions"]))
     assert versions["numpy"] == np.__version__ and versions["torch"].startswith("2.13.0")
@@ -511,3 +524,55 @@ def test_fitting_is_deterministic():
     for u, v in zip((*a.weights, *a.biases, *a.conv.layers, a.cal_a, a.cal_b, a.threshold, a.layered_threshold),
                     (*b.weights, *b.biases, *b.conv.layers, b.cal_a, b.cal_b, b.threshold, b.layered_threshold)):
         np.testing.assert_array_equal(u, v)
+
+
+def test_training_constraints_pin_the_versions_the_weights_record():
+    # `make train-drums` installs the constraints to reproduce the shipped weights: they must pin what made them.
+    from heihachi_index.analysis.drums.classify import WEIGHTS_PATH
+    from heihachi_index.analysis.drums.train import TRAINING_CONSTRAINTS, recorded_versions
+
+    pins = dict(line.split("==") for line in TRAINING_CONSTRAINTS.read_text().splitlines()
+                if line.strip() and not line.startswith("#"))
+    recorded = recorded_versions(WEIGHTS_PATH)
+    assert recorded is not None
+    assert set(pins) == {"numpy", "scipy", "soxr", "soundfile", "torch"}
+    assert pins == {name: recorded[name].split("+")[0] for name in pins}
+    assert recorded_versions(WEIGHTS_PATH.with_name("nope.npz")) is None
+
+
+def test_makefile_installs_the_training_packages():
+    import re
+    from pathlib import Path
+
+    from heihachi_index.analysis.drums.train import TRAINING_PACKAGES
+
+    makefile = (Path(__file__).parents[1] / "Makefile").read_text().replace("\\\n", " ")
+    listed = re.search(r"^TRAIN_PACKAGES := (.*)$", makefile, re.M)
+    assert listed and sorted(listed.group(1).split()) == sorted(TRAINING_PACKAGES)
+
+
+def test_version_and_weight_differences():
+    from heihachi_index.analysis.drums.classify import WEIGHTS_PATH
+    from heihachi_index.analysis.drums.train import (_numeric_blas, _weight_arrays, version_differences,
+                                                     weight_differences)
+
+    recorded = {"numpy": "2.4.6", "torch": "2.13.0+cpu", "fluidsynth": "2.3.1"}
+    assert version_differences(recorded, dict(recorded)) == []
+    assert version_differences(recorded, {"numpy": "2.5.0", "torch": "2.13.0+cpu"}) == [
+        "numpy 2.5.0 (recorded: 2.4.6)", "fluidsynth missing (recorded: 2.3.1)"]
+    # The BLAS recorded is numpy's and scipy's, not another library's that the process happens to hold.
+    sp = "/v/lib/python3.11/site-packages"
+    infos = [{"user_api": "blas", "filepath": f"{sp}/faiss_cpu.libs/libopenblaso-r0.3.15.so"},
+             {"user_api": "blas", "filepath": f"{sp}/numpy.libs/libscipy_openblas64_.so"},
+             {"user_api": "openmp", "filepath": f"{sp}/torch/lib/libgomp.so"},
+             {"user_api": "blas", "filepath": f"{sp}/scipy.libs/libscipy_openblas.so"}]
+    assert _numeric_blas(infos) == [infos[1], infos[3]]
+    assert _numeric_blas(infos[:1] + infos[2:3]) == infos[:1]  # a BLAS elsewhere (conda, system): every one
+    shipped = _weight_arrays(WEIGHTS_PATH)
+    assert not any(k.startswith("meta_") for k in shipped) and {"w0", "conv0", "threshold"} <= set(shipped)
+    assert weight_differences(shipped, _weight_arrays(WEIGHTS_PATH)) == []
+    one_bit = shipped["threshold"].copy()
+    one_bit.view(np.uint32)[3] ^= 1
+    other = {**shipped, "threshold": one_bit, "w1": shipped["w1"].astype(np.float32)}
+    del other["cal_b"]
+    assert weight_differences(shipped, other) == ["cal_b", "threshold", "w1"]

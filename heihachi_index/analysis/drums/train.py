@@ -4,9 +4,8 @@ Examples are the detector's own onsets in rendered audio, labelled by the exact 
 
 - drum patterns of every style rendered by :func:`heihachi_index.synth.generate` with each training kit
   (Hydrogen's kits, LMMS, Sonic Pi, eXaDrums and Freepats samples, and the drum kits of the installed
-  SoundFonts rendered by FluidSynth: ``apt-get install hydrogen-drumkits hydrogen-data lmms-common
-  sonic-pi-samples exadrums freepats fluidsynth fluid-soundfont-gm timgm6mb-soundfont
-  musescore-general-soundfont csound-soundfont avldrums.lv2-soundfont`` reproduces the shipped weights;
+  SoundFonts rendered by FluidSynth: the Debian packages of :data:`TRAINING_PACKAGES`, which
+  ``make train-drums`` installs before it trains with the package versions the shipped weights record;
   sounds that are recordings of a held-out kit are dropped, see :func:`~.data.drop_recordings_of`),
   with the generator's synthetic kits and with random synthesised kits (:func:`~.data.random_kit`, far
   wider timbres: ten sample kits alone are memorised; no rides, see :data:`~.data.RANDOM_LABELS`), alone or
@@ -35,7 +34,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import scipy.signal
@@ -555,6 +554,16 @@ def fit_classifier(ex: Examples, cfg: TrainConfig, progress: Callable[[str], Non
     return clf
 
 
+def _numeric_blas(infos: list[dict]) -> list[dict]:
+    """The BLAS libraries of :func:`threadpoolctl.threadpool_info` ``infos`` that numpy and scipy bring (their
+    wheels keep them in ``numpy.libs`` and ``scipy.libs``), or every BLAS where none lies there (a conda or
+    system BLAS): others loaded in the process, such as faiss's own OpenBLAS once the command line has
+    imported the index, compute nothing of the training."""
+    blas = [i for i in infos if i.get("user_api") == "blas"]
+    own = [i for i in blas if Path(str(i.get("filepath", ""))).parent.name in ("numpy.libs", "scipy.libs")]
+    return own or blas
+
+
 def software_versions() -> dict[str, str]:
     """Versions of what the shipped weights depend on, bit for bit: Python, the numeric packages and
     libsndfile, the CPU kernels of OpenBLAS and torch, and the FluidSynth that renders the SoundFont kits (a
@@ -573,7 +582,7 @@ def software_versions() -> dict[str, str]:
            "torch_cpu": str(torch.backends.cpu.get_cpu_capability()),
            # OpenBLAS picks its kernels by CPU: other kernels, other last bits.
            "blas": "; ".join(sorted({f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}"
-                                     for i in threadpool_info() if i.get("user_api") == "blas"}))}
+                                     for i in _numeric_blas(threadpool_info())}))}
     for package in ("numpy", "scipy", "soxr", "soundfile", "torch"):
         try:
             out[package] = importlib.metadata.version(package)
@@ -587,6 +596,48 @@ def software_versions() -> dict[str, str]:
         text = ""
     out["fluidsynth"] = next((line.strip() for line in text.splitlines() if "version" in line.lower()), "missing")
     return out
+
+
+#: Debian packages of the drum sounds (and of FluidSynth, their renderer) that the shipped weights were trained
+#: on; ``make train-drums`` installs them.
+TRAINING_PACKAGES: tuple[str, ...] = (
+    "hydrogen-drumkits", "hydrogen-data", "lmms-common", "sonic-pi-samples", "exadrums", "freepats", "fluidsynth",
+    "fluid-soundfont-gm", "timgm6mb-soundfont", "musescore-general-soundfont", "csound-soundfont",
+    "avldrums.lv2-soundfont",
+)
+#: pip constraints pinning the packages whose versions the shipped weights record (``make train-drums``
+#: installs them in a virtual environment of its own).
+TRAINING_CONSTRAINTS = Path(__file__).with_name("training-constraints.txt")
+
+
+def recorded_versions(path: str | Path) -> dict[str, str] | None:
+    """The :func:`software_versions` that the weights at ``path`` record, or None (no file, none recorded,
+    unreadable)."""
+    try:
+        with np.load(path) as z:
+            return dict(json.loads(str(z["meta_versions"]))) if "meta_versions" in z.files else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def version_differences(recorded: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
+    """What of ``current`` differs from the ``recorded`` versions, as ``"numpy 2.5.0 (recorded: 2.4.6)"``,
+    in the order of ``recorded``; a name missing from either side counts as ``"missing"``."""
+    return [f"{name} {current.get(name, 'missing')} (recorded: {version})"
+            for name, version in recorded.items() if current.get(name, "missing") != version]
+
+
+def _weight_arrays(path: str | Path) -> dict[str, np.ndarray]:
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files if not k.startswith("meta_")}
+
+
+def weight_differences(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> list[str]:
+    """Names (sorted) of the arrays of two weights files (:func:`_weight_arrays`: everything but the
+    ``meta_`` entries) that are missing from one or differ in shape, type or any bit; [] when the two make the
+    same decisions."""
+    return sorted(k for k in set(a) | set(b) if k not in a or k not in b or a[k].dtype != b[k].dtype
+                  or a[k].shape != b[k].shape or a[k].tobytes() != b[k].tobytes())
 
 
 def train(out: str | Path = WEIGHTS_PATH, cfg: TrainConfig = TrainConfig(),
@@ -605,8 +656,15 @@ def train(out: str | Path = WEIGHTS_PATH, cfg: TrainConfig = TrainConfig(),
 
 def _train(out: str | Path, cfg: TrainConfig, progress: Callable[[str], None] | None) -> DrumClassifier:
     t0 = time.perf_counter()
-    versions = json.dumps(software_versions(), sort_keys=True)  # before the hours of work, not after
+    current = software_versions()  # before the hours of work, not after
+    versions = json.dumps(current, sort_keys=True)
     say = progress or (lambda msg: log.info(msg))
+    # Read now: ``out`` may be the shipped file itself.
+    shipped = _weight_arrays(WEIGHTS_PATH) if WEIGHTS_PATH.is_file() else None
+    differ = version_differences(recorded_versions(WEIGHTS_PATH) or {}, current)
+    if differ:
+        say("not the versions that made the shipped weights, so expect nets of like quality but not the same "
+            f"bytes ({'; '.join(differ)}); `make train-drums` trains with the recorded ones")
     train_kits = kit_split("train", extra=cfg.extra_kits)
     if cfg.max_train_kits is not None:
         keep = sorted(train_kits.kits)[: cfg.max_train_kits]
@@ -625,6 +683,12 @@ def _train(out: str | Path, cfg: TrainConfig, progress: Callable[[str], None] | 
     clf.save(out, train_kits=sorted(train_kits.kits), n_examples=len(ex.x), seed=cfg.seed,
              versions=versions)
     say(f"wrote {out} ({time.perf_counter() - t0:.0f} s)")
+    if shipped is not None:
+        written = _weight_arrays(out)
+        changed = weight_differences(shipped, written)
+        say("every array is identical to the shipped weights'" if not changed else
+            f"{len(changed)} of {len(set(shipped) | set(written))} arrays differ from the shipped weights' "
+            f"({', '.join(changed[:6])}{', ...' if len(changed) > 6 else ''})")
     return clf
 
 
