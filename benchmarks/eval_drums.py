@@ -9,7 +9,8 @@ Sections (each a function taking ``quick``, so more can be appended to :data:`SE
 3. beat grid on the generator corpus: tempo within 2 %, beat and downbeat F-measure (+-70 ms) per style
    (from :mod:`eval_beats`);
 4. speed of the whole drum analysis (``analyze_drums``: hits, beat grid, patterns) and of ``detect_hits``
-   alone on a 3-minute track, single thread.
+   alone on a 3-minute track, single thread;
+5. patterns with the drums in a synthetic room, under the music at 0 dB: onset F and per-class F.
 
 Every section prints its table; the issue's targets are printed beside the figures.
 """
@@ -132,6 +133,19 @@ def _mix(drums: np.ndarray, music: np.ndarray, ratio_db: float | None) -> np.nda
     return (drums + g * music).astype(np.float32)
 
 
+def _class_matches(hits: list, truth: list[dict]) -> dict[str, tuple[list, set[int], tuple[int, int, int]]]:
+    """Per drum class: the ``hits`` of that class, the indices of those matched (+-:data:`TOL`) to a true
+    hit of that class, and the counts (matched, estimated, reference)."""
+    out = {}
+    for label in DRUM_CLASSES:
+        mine = [h for h in hits if h.label == label]
+        e = np.array([h.time for h in mine])
+        r = np.array([h["time"] for h in truth if h["label"] == label])
+        pairs = match(e, r, TOL)
+        out[label] = (mine, {i for i, _ in pairs}, (len(pairs), len(e), len(r)))
+    return out
+
+
 def section_patterns(quick: bool, split: str = "test", model: str | None = None) -> dict:
     """Generated tracks on each held-out kit (labels a kit lacks are synthesised by the generator)."""
     from heihachi_index.synth import generate
@@ -167,15 +181,9 @@ def section_patterns(quick: bool, split: str = "test", model: str | None = None)
                     per_kit[kit_name, m] += (len(pairs), len(est), len(ref))
                     if m == "alone":
                         errors += [est[i] - ref[j] for i, j in pairs]
-                    for label in DRUM_CLASSES:
-                        mine = [h for h in hits if h.label == label]
-                        e = np.array([h.time for h in mine])
-                        r = np.array([h["time"] for h in truth if h["label"] == label])
-                        pairs_l = match(e, r, TOL)
-                        right = {i for i, _ in pairs_l}
+                    for label, (mine, right, counts) in _class_matches(hits, truth).items():
                         confidence.extend(h.confidence for h in mine)
                         correct.extend(i in right for i in range(len(mine)))
-                        counts = (len(pairs_l), len(e), len(r))
                         cls[m][label] += counts
                         per_kit[kit_name, m, label] += counts
     rows = []
@@ -210,6 +218,44 @@ def section_patterns(quick: bool, split: str = "test", model: str | None = None)
     print(_table(rows, ["confidence", "hits", "mean confidence", "share right"]))
     print(f"expected calibration error: {ece:.3f}")
     return {m: prf(*onset[m].astype(int))[2] for m in mixes}
+
+
+ROOM_DRR_DB = 3.0
+
+
+def section_room(quick: bool, split: str = "test", model: str | None = None) -> dict:
+    """Generated tracks on each kit (one seed per style) with the drums in a room, then under the music at
+    0 dB: the hits of kits recorded with their room, or of a mix with reverb on the drums. The room is the
+    synthetic one that training may add (:func:`~heihachi_index.analysis.drums.train.add_room`: decaying
+    noise, RT60 0.15-1.5 s), one per track, at a direct-to-reverberant ratio of :data:`ROOM_DRR_DB`."""
+    from heihachi_index.analysis.drums.train import add_room
+    from heihachi_index.synth import generate
+
+    seconds = 15.0 if quick else 30.0
+    which = "held-out" if split == "test" else split
+    print(f"\n## 5. Patterns on {which} kits with the drums in a synthetic room (direct-to-reverberant "
+          f"{ROOM_DRR_DB:.0f} dB; the room model that training draws from, so an optimistic test of rooms), "
+          f"under the music at 0 dB ({len(STYLES)} styles x {seconds:.0f} s per kit, 44.1 kHz)")
+    onset = np.zeros(3)
+    cls: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(3))
+    for kit_name, kit in kit_split(split).kits.items():
+        for k, style in enumerate(STYLES):
+            tr = generate(style, 1, seconds, kit=kit, stems=True)
+            stems = tr.stems or {}
+            drums = add_room(stems["drums"].mean(axis=1), np.random.default_rng(1000 + k), (ROOM_DRR_DB, ROOM_DRR_DB),
+                             sr=tr.sr)
+            music = sum(stems[s] for s in ("bass", "music", "vocals", "fx")).mean(axis=1)
+            hits = detect_hits(_mix(drums, music, 0.0), tr.sr, model=model)
+            est = unique_times(np.array([h.time for h in hits]))
+            ref = unique_times(np.array([h["time"] for h in tr.truth.hits]))
+            onset += (len(match(est, ref, TOL)), len(est), len(ref))
+            for label, (_, _, counts) in _class_matches(hits, tr.truth.hits).items():
+                cls[label] += counts
+    f = {label: prf(*cls[label].astype(int))[2] for label in DRUM_CLASSES}
+    rows = [["onsets", int(onset[2]), f"{prf(*onset.astype(int))[2]:.3f}"]]
+    rows += [[label, int(cls[label][2]), f"{f[label]:.3f}"] for label in DRUM_CLASSES]
+    print(_table(rows, ["", "hits", "F"]))
+    return {"onset_f": prf(*onset.astype(int))[2], **f}
 
 
 def section_beats(quick: bool) -> dict:
@@ -281,6 +327,7 @@ def _speed_against(y: np.ndarray, seconds: float, model: str | None, baseline: s
 
 SECTIONS: dict[str, Callable[[bool], dict]] = {
     "isolated": section_isolated, "patterns": section_patterns, "beats": section_beats, "speed": section_speed,
+    "room": section_room,
 }
 
 
@@ -289,7 +336,7 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="fewer and shorter tracks, half the one-shots")
     p.add_argument("--sections", nargs="+", choices=list(SECTIONS), default=list(SECTIONS))
     p.add_argument("--split", choices=("test", "validation"), default="test",
-                   help="kits of sections 1-2: the held-out ones (default) or the validation kits (for tuning)")
+                   help="kits of sections 1, 2 and 5: the held-out ones (default) or the validation kits (for tuning)")
     p.add_argument("--model", help="weights file (default: the shipped weights)")
     p.add_argument("--baseline", metavar="WEIGHTS", help="speed section: also time these weights against --model, "
                                                        "alternating in one run (e.g. an earlier commit's weights)")
@@ -297,7 +344,7 @@ def main() -> None:
     if not HYDROGEN_DIR.is_dir():
         raise SystemExit(f"{HYDROGEN_DIR} not found: install hydrogen-drumkits")
     for name in args.sections:
-        if name in ("isolated", "patterns"):
+        if name in ("isolated", "patterns", "room"):
             SECTIONS[name](args.quick, split=args.split, model=args.model)
         elif name == "speed":
             SECTIONS[name](args.quick, model=args.model, baseline=args.baseline)

@@ -74,7 +74,7 @@ def test_held_out_isolated_hits_classified():
                 correct += label in pred
                 total += 1
     assert total > 40
-    # A regression guard below the level reached (30/44 = 0.68 with the shipped weights, 28/44 to 30/44
+    # A regression guard below the level reached (29/44 = 0.66 with the shipped weights, 28/44 to 30/44
     # with earlier ones; the full isolated benchmark in benchmarks/eval_drums.py is the measure); the goal is 0.9.
     assert correct / total >= 0.55, f"{correct}/{total} held-out one-shots recognised"
 
@@ -89,7 +89,7 @@ def test_pattern_onsets_found_in_time(pearl):
     est = unique_times(np.array([h.time for h in hits]))
     ref = unique_times(tr.truth.hit_times())
     pairs = match(est, ref, 0.03)
-    assert len(pairs) / len(ref) >= 0.9  # 1.0 and 0.98 with the shipped weights
+    assert len(pairs) / len(ref) >= 0.9  # 1.0 and 0.97 with the shipped weights
     assert len(pairs) / len(est) >= 0.9
     err = np.abs([est[i] - ref[j] for i, j in pairs])
     assert np.median(err) <= 0.01
@@ -118,7 +118,7 @@ def test_layered_kick_and_hat_give_two_hits():
             if {"kick", "hihat_closed"} <= set(by_label):
                 both += 1
                 assert by_label["kick"] == by_label["hihat_closed"]  # one onset, two hits
-    assert n >= 3  # 5 with the shipped weights, all five found beside the kick
+    assert n >= 3  # 7 with the shipped weights, six of them found beside the kick
     assert both / n >= 0.75, f"kick + hat found in {both}/{n} layered hits"
 
 
@@ -576,3 +576,40 @@ def test_version_and_weight_differences():
     other = {**shipped, "threshold": one_bit, "w1": shipped["w1"].astype(np.float32)}
     del other["cal_b"]
     assert weight_differences(shipped, other) == ["cal_b", "threshold", "w1"]
+
+
+def test_room_augmentation():
+    from heihachi_index.analysis.drums.train import SR as TSR
+    from heihachi_index.analysis.drums.train import add_room, augment, room_response
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        h = room_response(rng)
+        assert 0.15 * TSR <= len(h) <= 1.5 * TSR + 0.015 * TSR and abs(float(np.sum(h**2)) - 1.0) < 1e-9
+        start = int(np.argmax(h != 0))
+        assert 0.001 * TSR - 1 <= start <= 0.015 * TSR  # a pre-delay: the direct sound is the dry signal's own
+        # Highs die first: the share of energy above 3 kHz is lower in the second half of the tail.
+        spec = lambda part: np.abs(np.fft.rfft(part)) ** 2
+        f = lambda part: np.fft.rfftfreq(len(part), 1.0 / TSR)
+        first, last = h[start : start + (len(h) - start) // 2], h[start + (len(h) - start) // 2 :]
+        assert spec(last)[f(last) > 3000].sum() / spec(last).sum() < spec(first)[f(first) > 3000].sum() / spec(first).sum()
+    # A click in a room: unchanged up to the pre-delay, then a tail 0-15 dB under it, as long as the dry signal.
+    y = np.zeros(TSR, np.float32)
+    y[1000:1100] = np.hanning(100)
+    wet = add_room(y, np.random.default_rng(1))
+    assert wet.dtype == np.float32 and len(wet) == len(y)
+    dry_until = 1100 + int(0.001 * TSR) - 1
+    np.testing.assert_allclose(wet[:dry_until], y[:dry_until], atol=1e-6)  # FFT convolution's rounding
+    drr = 10 * np.log10(np.sum(y.astype(np.float64) ** 2) / np.sum((wet - y).astype(np.float64) ** 2))
+    assert -0.5 <= drr <= 15.5
+    assert np.abs(wet[5000:]).max() > 0  # the tail rings on after the click
+    # No room unless asked, and room_p=0 draws nothing more from the random stream: a config without rooms
+    # builds the examples it built before rooms were added.
+    a, b = np.random.default_rng(2), np.random.default_rng(2)
+    np.testing.assert_array_equal(augment(y, a), augment(y, b, room_p=0.0))
+    assert a.random() == b.random()
+    # Asked for, the room rings on after the click, far over augment's noise floor.
+    after = slice(1100 + int(0.01 * TSR), 1100 + int(0.03 * TSR))
+    for seed in range(5):
+        dry, wet = augment(y, np.random.default_rng(seed)), augment(y, np.random.default_rng(seed), room_p=1.0)
+        assert np.sum(wet[after].astype(np.float64) ** 2) > 10 * np.sum(dry[after].astype(np.float64) ** 2)

@@ -43,7 +43,8 @@ CONTEXT_FRAMES = 128  # about 3 s: covers HPSS (15 frames), the C1 CQT filter an
 # 8: drum classifier with convolutional nets beside the perceptrons.
 # 9: drum labels decided with a second, layered threshold for all but an onset's most probable class;
 #    classifier retrained with numpy's BLAS on one thread.
-PIPELINE_VERSION = "heihachi-9"
+# 10: drum classifier retrained with half of its renderings in a random room (reverberation).
+PIPELINE_VERSION = "heihachi-10"
 
 
 class FeatureError(ValueError):

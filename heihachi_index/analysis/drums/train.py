@@ -13,7 +13,8 @@ Examples are the detector's own onsets in rendered audio, labelled by the exact 
 - sequences of isolated one-shots of the training kits and of random kits (and non-drum percussion for
   ``"other"``), some layered in pairs, some over a music bed;
 
-all with random gain, pitch (resampling), EQ tilt and noise. Onsets matching no hit are negatives (no
+all with random gain, pitch (resampling), EQ tilt and noise, and half of them in a random room
+(:func:`add_room`: recorded kits carry their room, mixes add reverb). Onsets matching no hit are negatives (no
 output active), which teaches the classifier to drop the onsets of synths and basses.
 
 The classifier ships as an ensemble of :attr:`TrainConfig.members` pairs of nets (a perceptron on the
@@ -108,9 +109,37 @@ def label_onsets(y: np.ndarray, truth: Sequence[tuple[float, str]], delta: float
     return Examples(feats.x, target, np.full(len(target), source, dtype=object))
 
 
-def augment(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Random gain (-24..0 dB), EQ tilt (shelves at 200 Hz and 5 kHz, +-9 dB) and white noise (80 to 45 dB
-    under the peak: relative, so that quiet renderings do not bury soft hi-hats that are still labelled)."""
+def room_response(rng: np.random.Generator, sr: int = SR) -> np.ndarray:
+    """A synthetic room's impulse response without its direct sound (float64, unit energy): exponentially
+    decaying noise after a 1-15 ms pre-delay, reverberation time (to -60 dB) 0.15-1.5 s drawn log-uniform,
+    the part above 3 kHz dying 1.5-4 times faster (air and walls absorb the highs first)."""
+    rt60 = float(np.exp(rng.uniform(np.log(0.15), np.log(1.5))))
+    pre = int(rng.uniform(0.001, 0.015) * sr)
+    t = np.arange(int(rt60 * sr)) / sr
+    noise = rng.standard_normal(len(t))
+    sos = scipy.signal.butter(2, 3000.0, "lowpass", fs=sr, output="sos")
+    low = scipy.signal.sosfilt(sos, noise)
+    tail = low * 10.0 ** (-3.0 * t / rt60) + (noise - low) * 10.0 ** (-3.0 * t * rng.uniform(1.5, 4.0) / rt60)
+    tail = np.concatenate([np.zeros(pre), tail])
+    return tail / np.sqrt(np.sum(tail**2))
+
+
+def add_room(y: np.ndarray, rng: np.random.Generator, drr_db: tuple[float, float] = (0.0, 15.0),
+             sr: int = SR) -> np.ndarray:
+    """``y`` (at ``sr``) plus its reverberation in a random room (:func:`room_response`) at a
+    direct-to-reverberant energy ratio drawn in ``drr_db``: recorded kits carry their room (a closed hat's
+    tail, a cymbal's wash), and mixes add reverb of their own."""
+    wet = scipy.signal.oaconvolve(y.astype(np.float64), room_response(rng, sr))[: len(y)]
+    ratio = float(np.sum(y.astype(np.float64) ** 2) / max(float(np.sum(wet**2)), 1e-20))
+    return (y + np.sqrt(ratio) * 10.0 ** (-rng.uniform(*drr_db) / 20.0) * wet).astype(np.float32)
+
+
+def augment(y: np.ndarray, rng: np.random.Generator, room_p: float = 0.0) -> np.ndarray:
+    """With probability ``room_p`` a random room (:func:`add_room`), then random gain (-24..0 dB), EQ tilt
+    (shelves at 200 Hz and 5 kHz, +-9 dB) and white noise (80 to 45 dB under the peak: relative, so that
+    quiet renderings do not bury soft hi-hats that are still labelled)."""
+    if room_p > 0.0 and rng.random() < room_p:
+        y = add_room(y, rng)
     out = y.astype(np.float64)
     for fc, kind in ((200.0, "lowpass"), (5000.0, "highpass")):
         g = 10.0 ** (rng.uniform(-9.0, 9.0) / 20.0) - 1.0
@@ -194,12 +223,12 @@ def render_shots(shots: Sequence[OneShot], rng: np.random.Generator, bed: np.nda
 def build_examples(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, shot_passes: int,
                    seconds: float, seed: int, random_tracks: int = 0, random_shot_kits: int = 0,
                    delta: float = ONSET_DELTA, rel: float = ONSET_REL,
-                   soundfont_tracks_per_kit: int | None = None,
+                   soundfont_tracks_per_kit: int | None = None, room_p: float = 0.0,
                    progress: Callable[[str], None] | None = None) -> Examples:
     """Training examples from every kit of ``kits`` (see the module docstring), plus ``random_tracks``
     patterns and ``random_shot_kits`` sequences of one-shots played on random synthesised kits
     (:func:`~.data.random_kit`). Kits from SoundFonts get ``soundfont_tracks_per_kit`` patterns
-    (default ``tracks_per_kit``).
+    (default ``tracks_per_kit``); a share ``room_p`` of the renderings gets a random room (:func:`augment`).
 
     Every row's source is the family of its kit (:func:`~.data.kit_families`), or its own for the
     sounds of a synthesised kit; nothing heard in one source (a recording, a music bed) is in another."""
@@ -217,7 +246,7 @@ def build_examples(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, 
             kit = random_kit(rng, SR)
         source = f"{name}/{j}" if kit is None or name == "random" else families[name]
         y, truth = render_pattern(kit, style, int(rng.integers(1_000_000)), seconds, ratio)
-        parts.append(label_onsets(augment(y, rng), truth, delta, rel, source))
+        parts.append(label_onsets(augment(y, rng, room_p), truth, delta, rel, source))
         if progress and j % 50 == 0:
             progress(f"patterns {j}/{len(jobs)}")
     shot_sets: list[tuple[list[OneShot], str]] = []
@@ -242,7 +271,7 @@ def build_examples(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, 
         # A music bed of its own under each set: beds shared between sets would be heard in every fold.
         bed = music_bed(i, 8.0, seed) if rng.random() < 0.6 else None
         y, truth = render_shots(shots, rng, bed)
-        parts.append(label_onsets(augment(y, rng), truth, delta, rel, source))
+        parts.append(label_onsets(augment(y, rng, room_p), truth, delta, rel, source))
         if progress and i % 50 == 0:
             progress(f"one-shot sets {i}/{len(shot_sets)}")
     return Examples.concat(parts)
@@ -453,6 +482,8 @@ class TrainConfig:
     random_tracks: int = 200
     shot_passes: int = 6
     random_shot_kits: int = 150
+    #: Share of the rendered patterns and one-shot sets put in a random room (:func:`add_room`).
+    room_p: float = 0.5
     seconds: float = 12.0
     epochs: int = 30
     hidden: tuple[int, ...] = (256, 128)
@@ -676,7 +707,7 @@ def _train(out: str | Path, cfg: TrainConfig, progress: Callable[[str], None] | 
                         shot_passes=cfg.shot_passes, seconds=cfg.seconds, seed=cfg.seed,
                         random_tracks=cfg.random_tracks, random_shot_kits=cfg.random_shot_kits,
                         delta=cfg.onset_delta, rel=cfg.onset_rel,
-                        soundfont_tracks_per_kit=cfg.soundfont_tracks_per_kit, progress=say)
+                        soundfont_tracks_per_kit=cfg.soundfont_tracks_per_kit, room_p=cfg.room_p, progress=say)
     say(f"{len(ex.x)} training examples from {len(np.unique(ex.source))} sources "
         f"({time.perf_counter() - t0:.0f} s)")
     clf = fit_classifier(ex, cfg, progress=say)
