@@ -39,7 +39,8 @@ TRAIN_PACKAGES := hydrogen-drumkits hydrogen-data lmms-common sonic-pi-samples e
   fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont csound-soundfont avldrums.lv2-soundfont
 TRAIN_ARGS ?=
 train-drums:
-	@dpkg -s $(TRAIN_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env \
+	@[ "$$(dpkg-query -W -f='$${db:Status-Abbrev}\n' $(TRAIN_PACKAGES) 2>/dev/null | grep -c '^ii')" = \
+	  "$(words $(TRAIN_PACKAGES))" ] || { $(SUDO) apt-get update -qq && $(SUDO) env \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TRAIN_PACKAGES) >/dev/null; }
 	[ -x $(TRAIN_VENV)/bin/python ] || $(PY) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/python -m pip install -q -c $(TRAIN_CONSTRAINTS) -e .

@@ -133,6 +133,12 @@ def _mix(drums: np.ndarray, music: np.ndarray, ratio_db: float | None) -> np.nda
     return (drums + g * music).astype(np.float32)
 
 
+def _drums_and_music(tr) -> tuple[np.ndarray, np.ndarray]:
+    """Mono drum stem and mono sum of the other stems of generated track ``tr`` (made with ``stems=True``)."""
+    stems = tr.stems or {}
+    return stems["drums"].mean(axis=1), sum(stems[k] for k in ("bass", "music", "vocals", "fx")).mean(axis=1)
+
+
 def _class_matches(hits: list, truth: list[dict]) -> dict[str, tuple[list, set[int], tuple[int, int, int]]]:
     """Per drum class: the ``hits`` of that class, the indices of those matched (+-:data:`TOL`) to a true
     hit of that class, and the counts (matched, estimated, reference)."""
@@ -168,9 +174,7 @@ def section_patterns(quick: bool, split: str = "test", model: str | None = None)
         for style in STYLES:
             for seed in seeds:
                 tr = generate(style, seed, seconds, kit=kit, stems=True)
-                stems = tr.stems or {}
-                drums = stems["drums"].mean(axis=1)
-                music = sum(stems[k] for k in ("bass", "music", "vocals", "fx")).mean(axis=1)
+                drums, music = _drums_and_music(tr)
                 truth = tr.truth.hits
                 ref = unique_times(np.array([h["time"] for h in truth]))
                 for m, ratio in mixes.items():
@@ -225,9 +229,10 @@ ROOM_DRR_DB = 3.0
 
 def section_room(quick: bool, split: str = "test", model: str | None = None) -> dict:
     """Generated tracks on each kit (one seed per style) with the drums in a room, then under the music at
-    0 dB: the hits of kits recorded with their room, or of a mix with reverb on the drums. The room is the
-    synthetic one that training may add (:func:`~heihachi_index.analysis.drums.train.add_room`: decaying
-    noise, RT60 0.15-1.5 s), one per track, at a direct-to-reverberant ratio of :data:`ROOM_DRR_DB`."""
+    0 dB (set against the reverberant drums): the hits of kits recorded with their room, or of a mix with
+    reverb on the drums. The room is the synthetic one that training may add
+    (:func:`~heihachi_index.analysis.drums.train.add_room`: decaying noise, RT60 0.15-1.5 s), one per style
+    and the same for every kit, at a direct-to-reverberant ratio of :data:`ROOM_DRR_DB`."""
     from heihachi_index.analysis.drums.train import add_room
     from heihachi_index.synth import generate
 
@@ -241,10 +246,8 @@ def section_room(quick: bool, split: str = "test", model: str | None = None) -> 
     for kit_name, kit in kit_split(split).kits.items():
         for k, style in enumerate(STYLES):
             tr = generate(style, 1, seconds, kit=kit, stems=True)
-            stems = tr.stems or {}
-            drums = add_room(stems["drums"].mean(axis=1), np.random.default_rng(1000 + k), (ROOM_DRR_DB, ROOM_DRR_DB),
-                             sr=tr.sr)
-            music = sum(stems[s] for s in ("bass", "music", "vocals", "fx")).mean(axis=1)
+            drums, music = _drums_and_music(tr)
+            drums = add_room(drums, np.random.default_rng(1000 + k), (ROOM_DRR_DB, ROOM_DRR_DB), sr=tr.sr)
             hits = detect_hits(_mix(drums, music, 0.0), tr.sr, model=model)
             est = unique_times(np.array([h.time for h in hits]))
             ref = unique_times(np.array([h["time"] for h in tr.truth.hits]))

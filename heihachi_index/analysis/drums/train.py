@@ -33,6 +33,7 @@ import argparse
 import json
 import logging
 import time
+import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -641,13 +642,17 @@ TRAINING_PACKAGES: tuple[str, ...] = (
 TRAINING_CONSTRAINTS = Path(__file__).with_name("training-constraints.txt")
 
 
+# What reading a damaged or foreign .npz raises.
+_UNREADABLE = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile)
+
+
 def recorded_versions(path: str | Path) -> dict[str, str] | None:
     """The :func:`software_versions` that the weights at ``path`` record, or None (no file, none recorded,
     unreadable)."""
     try:
         with np.load(path) as z:
             return dict(json.loads(str(z["meta_versions"]))) if "meta_versions" in z.files else None
-    except (OSError, ValueError, KeyError, TypeError):
+    except _UNREADABLE:
         return None
 
 
@@ -665,8 +670,8 @@ def _weight_arrays(path: str | Path) -> dict[str, np.ndarray]:
 
 def weight_differences(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> list[str]:
     """Names (sorted) of the arrays of two weights files (:func:`_weight_arrays`: everything but the
-    ``meta_`` entries) that are missing from one or differ in shape, type or any bit; [] when the two make the
-    same decisions."""
+    ``meta_`` entries) that are missing from one or differ in shape, type or any bit; [] when every array is
+    bit-identical (so the two make the same decisions)."""
     return sorted(k for k in set(a) | set(b) if k not in a or k not in b or a[k].dtype != b[k].dtype
                   or a[k].shape != b[k].shape or a[k].tobytes() != b[k].tobytes())
 
@@ -681,17 +686,23 @@ def train(out: str | Path = WEIGHTS_PATH, cfg: TrainConfig = TrainConfig(),
     (``cfg.threads`` sets torch's threads)."""
     from threadpoolctl import threadpool_limits
 
+    if not str(out).endswith(".npz"):
+        out = f"{out}.npz"  # what numpy's savez writes anyway
     with threadpool_limits(limits=1, user_api="blas"):
-        return _train(out, cfg, progress)
+        return _train(Path(out), cfg, progress)
 
 
-def _train(out: str | Path, cfg: TrainConfig, progress: Callable[[str], None] | None) -> DrumClassifier:
+def _train(out: Path, cfg: TrainConfig, progress: Callable[[str], None] | None) -> DrumClassifier:
     t0 = time.perf_counter()
     current = software_versions()  # before the hours of work, not after
     versions = json.dumps(current, sort_keys=True)
     say = progress or (lambda msg: log.info(msg))
-    # Read now: ``out`` may be the shipped file itself.
-    shipped = _weight_arrays(WEIGHTS_PATH) if WEIGHTS_PATH.is_file() else None
+    # Read now: ``out`` may be the shipped file itself. A damaged one is what a retrain replaces.
+    try:
+        shipped = _weight_arrays(WEIGHTS_PATH) if WEIGHTS_PATH.is_file() else None
+    except _UNREADABLE as exc:
+        say(f"the shipped weights {WEIGHTS_PATH} are unreadable ({exc}); nothing to compare the new ones with")
+        shipped = None
     differ = version_differences(recorded_versions(WEIGHTS_PATH) or {}, current)
     if differ:
         say("not the versions that made the shipped weights, so expect nets of like quality but not the same "
@@ -719,7 +730,8 @@ def _train(out: str | Path, cfg: TrainConfig, progress: Callable[[str], None] | 
         changed = weight_differences(shipped, written)
         say("every array is identical to the shipped weights'" if not changed else
             f"{len(changed)} of {len(set(shipped) | set(written))} arrays differ from the shipped weights' "
-            f"({', '.join(changed[:6])}{', ...' if len(changed) > 6 else ''})")
+            f"({', '.join(changed[:6])}{', ...' if len(changed) > 6 else ''})"
+            + ("" if cfg == TrainConfig() else "; expected: this is not the default configuration"))
     return clf
 
 
