@@ -530,15 +530,20 @@ def test_fitting_is_deterministic():
 
 
 def test_damaged_weights_read_as_unreadable(tmp_path):
-    # A truncated weights file: no recorded versions, and the error train-drums catches before comparing.
+    # A truncated weights file: no recorded versions, the error train-drums catches before comparing, and a
+    # clear error from the loader.
     from heihachi_index.analysis.drums.classify import WEIGHTS_PATH
-    from heihachi_index.analysis.drums.train import _UNREADABLE, _weight_arrays, recorded_versions
+    from heihachi_index.analysis.drums.classify import UNREADABLE_NPZ
+    from heihachi_index.analysis.drums.train import _weight_arrays, recorded_versions
 
     cut = tmp_path / "cut.npz"
     cut.write_bytes(WEIGHTS_PATH.read_bytes()[:5000])
     assert recorded_versions(cut) is None
-    with pytest.raises(_UNREADABLE):
+    with pytest.raises(UNREADABLE_NPZ):
         _weight_arrays(cut)
+    # The classifier's loader, which ingest and detect_hits go through, names the file and the reason.
+    with pytest.raises(DrumModelError, match=r"cut\.npz: unreadable drum classifier weights"):
+        load_classifier(cut)
 
 
 def test_training_constraints_pin_the_versions_the_weights_record():

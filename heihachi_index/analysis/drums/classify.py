@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -60,6 +61,12 @@ _CONV_BLOCK = 1024
 
 class DrumModelError(RuntimeError):
     """The drum classifier's weights are missing or unreadable."""
+
+
+#: What reading a damaged or foreign weights file (.npz) raises: a truncated zip raises ``BadZipFile`` or
+#: ``EOFError``, neither an ``OSError``.
+UNREADABLE_NPZ: tuple[type[BaseException], ...] = (OSError, KeyError, ValueError, IndexError, TypeError, EOFError,
+                                                   zipfile.BadZipFile)
 
 
 @lru_cache(maxsize=2)
@@ -372,7 +379,7 @@ class DrumClassifier:
                                          f"{z['threshold'].shape}; retrain them")
                 return cls(z["mean"], z["scale"], ws, bs, z["cal_a"], z["cal_b"], z["threshold"],
                            float(z["onset_delta"]), float(z["onset_rel"]), conv, layered)
-        except (OSError, KeyError, ValueError, IndexError, TypeError) as exc:
+        except UNREADABLE_NPZ as exc:
             raise DrumModelError(f"{path}: unreadable drum classifier weights ({exc})") from exc
 
 

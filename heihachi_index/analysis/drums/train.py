@@ -33,7 +33,6 @@ import argparse
 import json
 import logging
 import time
-import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -42,9 +41,9 @@ import numpy as np
 import scipy.signal
 import soxr
 
-from heihachi_index.analysis.drums.classify import (IMAGE_ROWS, N_FEATURES, N_SIDE, OUTPUTS, WEIGHT_DTYPE,
-                                                    WEIGHTS_PATH, ConvNets, DrumClassifier, active_outputs,
-                                                    conv_inputs, hit_features)
+from heihachi_index.analysis.drums.classify import (IMAGE_ROWS, N_FEATURES, N_SIDE, OUTPUTS, UNREADABLE_NPZ,
+                                                    WEIGHT_DTYPE, WEIGHTS_PATH, ConvNets, DrumClassifier,
+                                                    active_outputs, conv_inputs, hit_features)
 from heihachi_index.analysis.drums.data import KitSet, OneShot, kit_families, kit_one_shots, kit_split, random_kit
 from heihachi_index.analysis.drums.onsets import N_BANDS, SR, detect_onsets, percussive_bands
 from heihachi_index.analysis.types import OTHER
@@ -642,17 +641,13 @@ TRAINING_PACKAGES: tuple[str, ...] = (
 TRAINING_CONSTRAINTS = Path(__file__).with_name("training-constraints.txt")
 
 
-# What reading a damaged or foreign .npz raises.
-_UNREADABLE = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile)
-
-
 def recorded_versions(path: str | Path) -> dict[str, str] | None:
     """The :func:`software_versions` that the weights at ``path`` record, or None (no file, none recorded,
     unreadable)."""
     try:
         with np.load(path) as z:
             return dict(json.loads(str(z["meta_versions"]))) if "meta_versions" in z.files else None
-    except _UNREADABLE:
+    except UNREADABLE_NPZ:
         return None
 
 
@@ -700,7 +695,7 @@ def _train(out: Path, cfg: TrainConfig, progress: Callable[[str], None] | None) 
     # Read now: ``out`` may be the shipped file itself. A damaged one is what a retrain replaces.
     try:
         shipped = _weight_arrays(WEIGHTS_PATH) if WEIGHTS_PATH.is_file() else None
-    except _UNREADABLE as exc:
+    except UNREADABLE_NPZ as exc:
         say(f"the shipped weights {WEIGHTS_PATH} are unreadable ({exc}); nothing to compare the new ones with")
         shipped = None
     differ = version_differences(recorded_versions(WEIGHTS_PATH) or {}, current)
