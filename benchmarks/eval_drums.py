@@ -2,8 +2,8 @@
 
 Sections (each a function taking ``quick``, so more can be appended to :data:`SECTIONS`):
 
-1. isolated one-shots of the held-out kits: per-class precision / recall / F and the macro-F1 over the
-   eight classes;
+1. isolated one-shots of the held-out kits: per-class precision / recall / F, the macro-F1 over the
+   eight classes, and each instrument whose takes are not heard as their label alone, with what was heard;
 2. patterns rendered by the generator on the held-out kits, drums alone and under the music at 0 and -6 dB
    drum-to-music ratio: onset F-measure (+-30 ms) and per-class F;
 3. beat grid on the generator corpus: tempo within 2 %, beat and downbeat F-measure (+-70 ms) per style
@@ -25,7 +25,7 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
-from collections import defaultdict  # noqa: E402
+from collections import Counter, defaultdict  # noqa: E402
 from typing import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -66,6 +66,17 @@ def _isolated_scores(results: list[tuple[str, set[str]]]) -> tuple[dict[str, tup
         out[label] = (support[label], *prf(tp[label], tp[label] + fp[label], tp[label] + fn[label]))
     fs = [out[label][3] for label in DRUM_CLASSES if support[label]]
     return out, float(np.mean(fs)) if fs else 0.0
+
+
+def _misreads(shots: list, results: list[tuple[str, set[str]]]) -> list[str]:
+    """One line per instrument (kit and name) with takes not heard as their label alone: what was heard in
+    them, most frequent first, with the number of takes (``nothing``: no hit found)."""
+    heard: dict[tuple[str, str, str], Counter] = {}
+    for s, (label, found) in zip(shots, results):
+        if found != {label}:
+            heard.setdefault((s.kit, s.name, label), Counter())["+".join(sorted(found)) or "nothing"] += 1
+    return [f"{kit} / {name}{' (disputed)' if (kit, name) in DISPUTED_LABELS else ''}: {label} -> "
+            + ", ".join(f"{what} ({n})" for what, n in c.most_common()) for (kit, name, label), c in heard.items()]
 
 
 NOISE_FLOOR_DB = -90.0
@@ -116,6 +127,10 @@ def section_isolated(quick: bool, split: str = "test", model: str | None = None)
     # noise far below anything audible.
     noisy = _isolated_scores(_classify_alone(shots, model, noise_db=NOISE_FLOOR_DB))[1]
     print(f"over white noise {-NOISE_FLOOR_DB:.0f} dB under each one-shot's peak: {noisy:.3f}")
+    misread = _misreads(shots, results)
+    print(f"instruments with takes not heard as their label alone ({len(misread)}; label -> what was heard, takes):")
+    for line in misread:
+        print(f"  {line}")
     if any(disputed):
         audited = _isolated_scores([r for r, d in zip(results, disputed) if not d])[1]
         print(f"without the {sum(disputed)} one-shots whose sounds contradict their labels (data.DISPUTED_LABELS; "

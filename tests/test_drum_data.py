@@ -369,3 +369,27 @@ def test_disputed_labels_name_held_out_one_shots():
     assert set(found) == set(DISPUTED_LABELS)
     assert found["The Black Pearl 1.0", "Sabian Hat Swish"] == "hihat_closed"
     assert sum((s.kit, s.name) in DISPUTED_LABELS for s in shots) == 11   # the Swish has five velocity layers
+
+
+def test_eval_lists_the_one_shots_it_misreads():
+    import importlib.util
+    from pathlib import Path
+
+    from heihachi_index.analysis.drums.data import DISPUTED_LABELS, OneShot
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "eval_drums.py"
+    spec = importlib.util.spec_from_file_location("eval_drums", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    audio = np.zeros(10, np.float32)
+    kit, disputed = next(iter(DISPUTED_LABELS))
+    shots = [OneShot(audio, 44100, "hihat_open", "K", "Open") for _ in range(4)]
+    shots += [OneShot(audio, 44100, "kick", "K", "Kick"), OneShot(audio, 44100, "tom", kit, disputed)]
+    results = [("hihat_open", {"ride"}), ("hihat_open", {"crash", "ride"}), ("hihat_open", {"ride"}),
+               ("hihat_open", {"hihat_open"}), ("kick", {"kick"}), ("tom", set())]
+    assert bench._misreads(shots, results) == ["K / Open: hihat_open -> ride (2), crash+ride (1)",
+                                               f"{kit} / {disputed} (disputed): tom -> nothing (1)"]
+    assert bench._misreads(shots[3:5], results[3:5]) == []  # heard as labelled, alone
+    # A take heard as its label and something more is listed too: the extra label is a false positive.
+    assert bench._misreads(shots[:1], [("hihat_open", {"hihat_open", "crash"})]) == [
+        "K / Open: hihat_open -> crash+hihat_open (1)"]
