@@ -371,12 +371,17 @@ def test_disputed_labels_name_held_out_one_shots():
     assert sum((s.kit, s.name) in DISPUTED_LABELS for s in shots) == 11   # the Swish has five velocity layers
 
 
-def test_eval_lists_the_one_shots_it_misreads():
+def test_eval_lists_the_one_shots_it_misreads(monkeypatch):
     import importlib.util
+    import os
     from pathlib import Path
 
     from heihachi_index.analysis.drums.data import DISPUTED_LABELS, OneShot
 
+    # The benchmark pins its thread counts on import (os.environ.setdefault): keep that out of the tests after
+    # this one, and out of the processes they start.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        monkeypatch.setenv(var, os.environ.get(var, "1"))
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "eval_drums.py"
     spec = importlib.util.spec_from_file_location("eval_drums", path)
     bench = importlib.util.module_from_spec(spec)
