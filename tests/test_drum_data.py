@@ -174,7 +174,7 @@ def test_every_example_carries_its_source():
     """Rows of a kit carry its family; synthetic and random patterns are sources of their own; random
     one-shot sets join the family of the kit whose "other" sounds they borrow."""
     from heihachi_index.analysis.drums.data import OneShot, random_kit
-    from heihachi_index.analysis.drums.train import build_examples
+    from heihachi_index.analysis.drums.train import TrainConfig, build_examples, example_sources, family_folds, kit_folds
 
     rng = np.random.default_rng(0)
     perc = [OneShot((rng.standard_normal(4000) * np.exp(-np.arange(4000) / 800)).astype(np.float32), 22050, OTHER,
@@ -184,6 +184,19 @@ def test_every_example_carries_its_source():
                         random_shot_kits=1, seconds=3.0, seed=0)
     assert set(ex.source) == {"kit", "perc", "synthetic/1", "random/2"}
     assert ex.y[ex.source == "perc", DRUM_CLASSES.index("kick")].sum() > 0   # the random kit's one-shots
+    # Known without rendering (the folds of a run, for evaluating each kit out of fold).
+    sizes = dict(tracks_per_kit=1, synthetic_tracks=1, random_tracks=1, shot_passes=1, random_shot_kits=1)
+    assert example_sources(ks, **sizes) == set(ex.source)
+    assert example_sources(ks, **{**sizes, "random_shot_kits": 3, "synthetic_tracks": 2}) == {
+        "kit", "perc", "synthetic/1", "synthetic/2", "random/3"}
+    alone = KitSet({"Kit_A": ks.kits["Kit_A"]}, {})   # no "other" sounds to borrow: sets of their own
+    assert example_sources(alone, **sizes) == {"kit", "synthetic/1", "random/2", "random-shots/0"}
+    with pytest.raises(ValueError, match="unknown before rendering"):
+        example_sources(ks, **{**sizes, "shot_passes": 0})
+    for seed in range(4):   # each kit family in the fold that training's cross-validation puts its rows in
+        fold = kit_folds(ex.source, 2, seed)
+        assert family_folds(ks, TrainConfig(**sizes, members=2, seed=seed)) == {
+            fam: int(fold[ex.source == fam][0]) for fam in ("kit", "perc")}
 
 
 def test_hit_features_tell_partials_from_noise():
@@ -371,12 +384,11 @@ def test_disputed_labels_name_held_out_one_shots():
     assert sum((s.kit, s.name) in DISPUTED_LABELS for s in shots) == 11   # the Swish has five velocity layers
 
 
-def test_eval_lists_the_one_shots_it_misreads(monkeypatch):
+def _eval_drums(monkeypatch):
+    """``benchmarks/eval_drums.py`` as a module."""
     import importlib.util
     import os
     from pathlib import Path
-
-    from heihachi_index.analysis.drums.data import DISPUTED_LABELS, OneShot
 
     # The benchmark pins its thread counts on import (os.environ.setdefault): keep that out of the tests after
     # this one, and out of the processes they start.
@@ -386,6 +398,13 @@ def test_eval_lists_the_one_shots_it_misreads(monkeypatch):
     spec = importlib.util.spec_from_file_location("eval_drums", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    return bench
+
+
+def test_eval_lists_the_one_shots_it_misreads(monkeypatch):
+    from heihachi_index.analysis.drums.data import DISPUTED_LABELS, OneShot
+
+    bench = _eval_drums(monkeypatch)
     audio = np.zeros(10, np.float32)
     kit, disputed = next(iter(DISPUTED_LABELS))
     shots = [OneShot(audio, 44100, "hihat_open", "K", "Open") for _ in range(4)]
@@ -394,7 +413,57 @@ def test_eval_lists_the_one_shots_it_misreads(monkeypatch):
                ("hihat_open", {"hihat_open"}), ("kick", {"kick"}), ("tom", set())]
     assert bench._misreads(shots, results) == ["K / Open: hihat_open -> ride (2), crash+ride (1)",
                                                f"{kit} / {disputed} (disputed): tom -> nothing (1)"]
+    # The instrument with the most misread takes comes first.
+    assert bench._misreads(shots[::-1], results[::-1])[0].startswith("K / Open: ")
     assert bench._misreads(shots[3:5], results[3:5]) == []  # heard as labelled, alone
     # A take heard as its label and something more is listed too: the extra label is a false positive.
     assert bench._misreads(shots[:1], [("hihat_open", {"hihat_open", "crash"})]) == [
         "K / Open: hihat_open -> crash+hihat_open (1)"]
+
+
+def test_eval_hears_each_training_kit_with_the_members_that_never_heard_it(monkeypatch, tmp_path, capsys):
+    """Section 6 of eval_drums: every one-shot of a training kit goes to the member pair of the fold its family
+    was in when the weights were trained (the seed and kits they record), and nowhere else."""
+    import json
+    from dataclasses import asdict, replace
+
+    from heihachi_index.analysis.drums.classify import load_classifier
+    from heihachi_index.analysis.drums.data import OneShot, kit_families, random_kit
+    from heihachi_index.analysis.drums.train import TrainConfig, family_folds
+
+    bench = _eval_drums(monkeypatch)
+    rng = np.random.default_rng(0)
+    perc = [OneShot(np.ones(100, np.float32), 22050, OTHER, "Perc", f"p{i}") for i in range(2)]
+    kits = KitSet({name: random_kit(rng, 22050) for name in ("Alpha", "Beta", "Gamma", "Delta")}, {"Perc": perc})
+    monkeypatch.setattr(bench, "kit_split", lambda split: kits)
+    clf = load_classifier()
+    folds = family_folds(kits, replace(TrainConfig(), seed=3, members=clf.members))
+    families = kit_families(kits)
+    assert set(folds) == set(families.values()) and len(set(folds.values())) > 1  # not all in one fold
+    heard: list[tuple[str, int]] = []
+
+    def classify_alone(shots, model):
+        member = [m for m in range(clf.members) if np.array_equal(model.weights[0][0], clf.weights[0][m])]
+        assert model.members == 1 and model.conv.members == 1 and len(member) == 1
+        heard.extend((s.kit, member[0]) for s in shots)
+        return [(s.label, {s.label}) for s in shots]
+
+    monkeypatch.setattr(bench, "_classify_alone", classify_alone)
+    path = tmp_path / "w.npz"
+    clf.save(path, train_kits=sorted(kits.kits), seed=3)   # as the shipped weights: the default run, seed 3
+    assert bench.section_crossval(False, model=str(path)) == {"macro_f1": 1.0, "family_macro_f1": 1.0}
+    assert len(heard) == sum(len(kits.sounds(name)) for name in (*kits.kits, "Perc"))
+    assert all(member == folds[families[kit]] for kit, member in heard)
+    assert "(no drums)" in capsys.readouterr().out   # "Perc" holds no drum class
+    # Weights that record their configuration are folded by it.
+    cfg = replace(TrainConfig(), seed=5, random_tracks=7, members=clf.members)
+    other = family_folds(kits, cfg)
+    assert other != folds
+    clf.save(path, train_kits=sorted(kits.kits), seed=5, config=json.dumps(asdict(cfg)))
+    heard.clear()
+    bench.section_crossval(False, model=str(path))
+    assert heard and all(member == other[families[kit]] for kit, member in heard)
+    # Weights that do not record their seed, or were trained on other kits, cannot say who heard what.
+    clf.save(path, train_kits=["Alpha"], seed=3)
+    assert bench.section_crossval(False, model=str(path)) == {}
+    assert "skipped" in capsys.readouterr().out

@@ -330,6 +330,13 @@ def test_training_runs_end_to_end(tmp_path, monkeypatch):
         versions = json.loads(str(z["meta_versions"]))
     assert versions["numpy"] == np.__version__ and versions["torch"].startswith("2.13.0")
     assert versions["blas"] and versions["libsndfile"]
+    # The run's configuration is recorded (it tells which kits each member never heard); weights without it
+    # read as the default run with their seed.
+    assert T.recorded_run(out) == (cfg, sorted(T.kit_split("train", extra=False).kits)[:2])
+    with np.load(out) as z:
+        older = {k: z[k] for k in z.files if k != "meta_config"}
+    np.savez(tmp_path / "older.npz", **older)
+    assert T.recorded_run(tmp_path / "older.npz")[0] == T.TrainConfig()
     loaded = DrumClassifier.load(out)
     assert loaded.members == 3 and [w.shape for w in loaded.weights] == [(3, N_FEATURES, 32), (3, 32, len(OUTPUTS))]
     assert loaded.conv.members == 3 and loaded.conv.layers[2].shape == (3, 6, 4, 3)

@@ -33,7 +33,7 @@ import argparse
 import json
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -220,6 +220,69 @@ def render_shots(shots: Sequence[OneShot], rng: np.random.Generator, bed: np.nda
     return y.astype(np.float32), truth
 
 
+def _pattern_jobs(kits: KitSet, tracks_per_kit: int, soundfont_tracks_per_kit: int | None, synthetic_tracks: int,
+                  random_tracks: int) -> list[tuple[DrumKit | None, str]]:
+    """The patterns :func:`build_examples` renders, in order: ``(kit, kit name)``, kit None for the
+    generator's synthetic kits (``"synthetic"``) and for random kits drawn at render time (``"random"``)."""
+    n_sf = tracks_per_kit if soundfont_tracks_per_kit is None else soundfont_tracks_per_kit
+    jobs: list[tuple[DrumKit | None, str]] = [(k, name) for name, k in kits.kits.items()
+                                              for _ in range(n_sf if name in kits.soundfont else tracks_per_kit)]
+    return jobs + [(None, "synthetic")] * synthetic_tracks + [(None, "random")] * random_tracks
+
+
+def _pattern_source(j: int, kit: DrumKit | None, name: str, families: Mapping[str, str]) -> str:
+    """Source of the rows of pattern ``j`` of :func:`_pattern_jobs`: the family of its kit, or a source of
+    its own for a synthetic or random kit."""
+    return f"{name}/{j}" if kit is None else families[name]
+
+
+def _donors(kits: KitSet) -> list[str]:
+    """Kits whose ``"other"`` sounds the random one-shot sets borrow."""
+    return sorted(name for name, shots in kits.others.items() if shots)
+
+
+def example_sources(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, shot_passes: int,
+                    random_tracks: int = 0, random_shot_kits: int = 0, soundfont_tracks_per_kit: int | None = None,
+                    families: Mapping[str, str] | None = None) -> set[str]:
+    """The sources that the rows of :func:`build_examples` with these sizes carry, without rendering
+    anything (``families``: :func:`~.data.kit_families` of ``kits``, computed if not given).
+
+    Raises
+    ------
+    ValueError
+        If random one-shot sets borrow "other" sounds but no one-shot pass plays the kits: the families
+        they borrow from are drawn at render time, so the sources cannot be known before.
+    """
+    families = kit_families(kits) if families is None else families
+    jobs = _pattern_jobs(kits, tracks_per_kit, soundfont_tracks_per_kit, synthetic_tracks, random_tracks)
+    out = {_pattern_source(j, kit, name, families) for j, (kit, name) in enumerate(jobs)}
+    if shot_passes:
+        out |= {families[name] for name in set(kits.kits) | set(kits.others) if kits.sounds(name)}
+    if random_shot_kits:
+        donors = _donors(kits)
+        if not donors:
+            out |= {f"random-shots/{k}" for k in range(random_shot_kits)}
+        elif not shot_passes:
+            raise ValueError("random one-shot sets borrow from kits drawn at render time; with no one-shot "
+                             "pass their sources are unknown before rendering")
+    return out
+
+
+def family_folds(kits: KitSet, cfg: TrainConfig, families: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Cross-validation fold (:func:`kit_folds`) of each kit family in a training run of ``cfg`` on ``kits``:
+    member pair ``m`` of the classifier it makes never heard the families of fold ``m``
+    (:func:`fold_members`). ``families``: :func:`~.data.kit_families` of ``kits``, computed if not given."""
+    families = kit_families(kits) if families is None else families
+    sources = example_sources(kits, tracks_per_kit=cfg.tracks_per_kit, synthetic_tracks=cfg.synthetic_tracks,
+                              shot_passes=cfg.shot_passes, random_tracks=cfg.random_tracks,
+                              random_shot_kits=cfg.random_shot_kits,
+                              soundfont_tracks_per_kit=cfg.soundfont_tracks_per_kit, families=families)
+    names = np.array(sorted(sources), dtype=object)
+    fold = kit_folds(names, cfg.members, cfg.seed)
+    kit_fams = set(families.values())
+    return {str(n): int(f) for n, f in zip(names, fold) if n in kit_fams}
+
+
 def build_examples(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, shot_passes: int,
                    seconds: float, seed: int, random_tracks: int = 0, random_shot_kits: int = 0,
                    delta: float = ONSET_DELTA, rel: float = ONSET_REL,
@@ -235,16 +298,13 @@ def build_examples(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, 
     rng = np.random.default_rng(seed)
     parts: list[Examples] = []
     families = kit_families(kits)
-    n_sf = tracks_per_kit if soundfont_tracks_per_kit is None else soundfont_tracks_per_kit
-    jobs: list[tuple[DrumKit | None, str]] = [(k, name) for name, k in kits.kits.items()
-                                              for _ in range(n_sf if name in kits.soundfont else tracks_per_kit)]
-    jobs += [(None, "synthetic")] * synthetic_tracks + [(None, "random")] * random_tracks
+    jobs = _pattern_jobs(kits, tracks_per_kit, soundfont_tracks_per_kit, synthetic_tracks, random_tracks)
     for j, (kit, name) in enumerate(jobs):
         style = DRUM_STYLES[int(rng.integers(len(DRUM_STYLES)))]
         ratio = None if rng.random() < 0.25 else float(rng.uniform(-10.0, 6.0))
+        source = _pattern_source(j, kit, name, families)
         if name == "random":
             kit = random_kit(rng, SR)
-        source = f"{name}/{j}" if kit is None or name == "random" else families[name]
         y, truth = render_pattern(kit, style, int(rng.integers(1_000_000)), seconds, ratio)
         parts.append(label_onsets(augment(y, rng, room_p), truth, delta, rel, source))
         if progress and j % 50 == 0:
@@ -255,7 +315,7 @@ def build_examples(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, 
             shots = kits.sounds(name)
             if shots:
                 shot_sets.append((shots, families[name]))
-    donors = sorted(name for name, shots in kits.others.items() if shots)
+    donors = _donors(kits)
     for k in range(random_shot_kits):
         shots = kit_one_shots(random_kit(rng, SR, sounds=3), f"random-{k}")
         source = f"random-shots/{k}"
@@ -651,6 +711,25 @@ def recorded_versions(path: str | Path) -> dict[str, str] | None:
         return None
 
 
+def recorded_run(path: str | Path) -> tuple[TrainConfig, list[str]] | None:
+    """The :class:`TrainConfig` and the training kits that the weights at ``path`` record, or None (no file,
+    none recorded, unreadable). Weights written before the configuration was recorded record only their seed:
+    their configuration is read as the default one with that seed (as the shipped weights were made)."""
+    try:
+        with np.load(path) as z:
+            if "meta_seed" not in z.files or "meta_train_kits" not in z.files:
+                return None
+            kits = [str(k) for k in z["meta_train_kits"]]
+            if "meta_config" not in z.files:
+                return replace(TrainConfig(), seed=int(z["meta_seed"])), kits
+            known = {f.name for f in fields(TrainConfig)}
+            recorded = json.loads(str(z["meta_config"]))
+            return TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in recorded.items()
+                                  if k in known}), kits
+    except (*UNREADABLE_NPZ, json.JSONDecodeError):
+        return None
+
+
 def version_differences(recorded: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
     """What of ``current`` differs from the ``recorded`` versions, as ``"numpy 2.5.0 (recorded: 2.4.6)"``,
     in the order of ``recorded``; a name missing from either side counts as ``"missing"``."""
@@ -718,7 +797,7 @@ def _train(out: Path, cfg: TrainConfig, progress: Callable[[str], None] | None) 
         f"({time.perf_counter() - t0:.0f} s)")
     clf = fit_classifier(ex, cfg, progress=say)
     clf.save(out, train_kits=sorted(train_kits.kits), n_examples=len(ex.x), seed=cfg.seed,
-             versions=versions)
+             versions=versions, config=json.dumps(asdict(cfg), sort_keys=True))
     say(f"wrote {out} ({time.perf_counter() - t0:.0f} s)")
     if shipped is not None:
         written = _weight_arrays(out)
