@@ -423,23 +423,23 @@ def test_eval_lists_the_one_shots_it_misreads(monkeypatch):
 
 def test_eval_hears_each_training_kit_with_the_members_that_never_heard_it(monkeypatch, tmp_path, capsys):
     """Section 6 of eval_drums: every one-shot of a training kit goes to the member pair of the fold its family
-    was in when the weights were trained (the seed and kits they record), and nowhere else."""
+    was in when the weights were trained (the folds they record, or those of the run they record), and
+    nowhere else."""
     import json
     from dataclasses import asdict, replace
 
+    from heihachi_index.analysis.drums import train as T
     from heihachi_index.analysis.drums.classify import load_classifier
     from heihachi_index.analysis.drums.data import OneShot, kit_families, random_kit
-    from heihachi_index.analysis.drums.train import TrainConfig, family_folds
 
     bench = _eval_drums(monkeypatch)
     rng = np.random.default_rng(0)
     perc = [OneShot(np.ones(100, np.float32), 22050, OTHER, "Perc", f"p{i}") for i in range(2)]
     kits = KitSet({name: random_kit(rng, 22050) for name in ("Alpha", "Beta", "Gamma", "Delta")}, {"Perc": perc})
-    monkeypatch.setattr(bench, "kit_split", lambda split: kits)
+    asked: list[T.TrainConfig] = []
+    monkeypatch.setattr(T, "training_kits", lambda cfg: asked.append(cfg) or kits)
     clf = load_classifier()
-    folds = family_folds(kits, replace(TrainConfig(), seed=3, members=clf.members))
     families = kit_families(kits)
-    assert set(folds) == set(families.values()) and len(set(folds.values())) > 1  # not all in one fold
     heard: list[tuple[str, int]] = []
 
     def classify_alone(shots, model):
@@ -448,22 +448,40 @@ def test_eval_hears_each_training_kit_with_the_members_that_never_heard_it(monke
         heard.extend((s.kit, member[0]) for s in shots)
         return [(s.label, {s.label}) for s in shots]
 
+    def crossval(**meta) -> dict:
+        heard.clear()
+        asked.clear()
+        clf.save(path, **meta)
+        return bench.section_crossval(False, model=str(path))
+
     monkeypatch.setattr(bench, "_classify_alone", classify_alone)
     path = tmp_path / "w.npz"
-    clf.save(path, train_kits=sorted(kits.kits), seed=3)   # as the shipped weights: the default run, seed 3
-    assert bench.section_crossval(False, model=str(path)) == {"macro_f1": 1.0, "family_macro_f1": 1.0}
-    assert len(heard) == sum(len(kits.sounds(name)) for name in (*kits.kits, "Perc"))
-    assert all(member == folds[families[kit]] for kit, member in heard)
+    n_shots = sum(len(kits.sounds(name)) for name in (*kits.kits, "Perc"))
+    # Weights that record only their seed (the shipped ones): the default run with that seed, folds worked out.
+    folds = T.family_folds(kits, replace(T.TrainConfig(), seed=3))
+    assert set(folds) == set(families.values()) and len(set(folds.values())) > 1  # not all in one fold
+    assert crossval(train_kits=sorted(kits.kits), seed=3) == {"macro_f1": 1.0, "family_macro_f1": 1.0}
+    assert asked == [replace(T.TrainConfig(), seed=3)]
+    assert len(heard) == n_shots and all(member == folds[families[kit]] for kit, member in heard)
     assert "(no drums)" in capsys.readouterr().out   # "Perc" holds no drum class
-    # Weights that record their configuration are folded by it.
-    cfg = replace(TrainConfig(), seed=5, random_tracks=7, members=clf.members)
-    other = family_folds(kits, cfg)
+    # Weights that record their configuration: the folds of that run.
+    cfg = replace(T.TrainConfig(), seed=5, random_tracks=7)
+    other = T.family_folds(kits, cfg)
     assert other != folds
-    clf.save(path, train_kits=sorted(kits.kits), seed=5, config=json.dumps(asdict(cfg)))
-    heard.clear()
-    bench.section_crossval(False, model=str(path))
-    assert heard and all(member == other[families[kit]] for kit, member in heard)
-    # Weights that do not record their seed, or were trained on other kits, cannot say who heard what.
-    clf.save(path, train_kits=["Alpha"], seed=3)
-    assert bench.section_crossval(False, model=str(path)) == {}
-    assert "skipped" in capsys.readouterr().out
+    crossval(train_kits=sorted(kits.kits), seed=5, config=json.dumps(asdict(cfg)))
+    assert asked == [cfg] and len(heard) == n_shots
+    assert all(member == other[families[kit]] for kit, member in heard)
+    # Weights that record their folds: those, whatever the configuration says. A family in no fold (never
+    # played in training) is left out.
+    recorded = {fam: (i + 1) % clf.members for i, fam in enumerate(sorted(set(families.values())))}
+    del recorded[families["Alpha"]]
+    crossval(train_kits=sorted(kits.kits), seed=5, config=json.dumps(asdict(cfg)), folds=json.dumps(recorded))
+    assert len(heard) == n_shots - len(kits.sounds("Alpha"))
+    assert all(member == recorded[families[kit]] for kit, member in heard)
+    assert "left out" in capsys.readouterr().out
+    # Weights that do not record their run, or were trained on other kits or with other members, cannot say
+    # who heard what.
+    for meta in ({"train_kits": sorted(kits.kits)}, {"train_kits": ["Alpha"], "seed": 3},
+                 {"train_kits": sorted(kits.kits), "seed": 3, "config": json.dumps(asdict(replace(cfg, members=2)))}):
+        assert crossval(**meta) == {} and not heard
+        assert "skipped" in capsys.readouterr().out

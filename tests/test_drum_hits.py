@@ -297,10 +297,12 @@ def test_training_runs_end_to_end(tmp_path, monkeypatch):
     # The examples are built with numpy's BLAS on one thread (its last bits depend on the thread count).
     blas_threads: list[int] = []
     real_build = T.build_examples
+    built: list[tuple[dict, object]] = []
 
     def recording_build(*args, **kw):
         blas_threads.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
-        return real_build(*args, **kw)
+        built.append((kw, real_build(*args, **kw)))
+        return built[-1][1]
 
     monkeypatch.setattr(T, "build_examples", recording_build)
     out = tmp_path / "w.npz"
@@ -330,13 +332,27 @@ def test_training_runs_end_to_end(tmp_path, monkeypatch):
         versions = json.loads(str(z["meta_versions"]))
     assert versions["numpy"] == np.__version__ and versions["torch"].startswith("2.13.0")
     assert versions["blas"] and versions["libsndfile"]
-    # The run's configuration is recorded (it tells which kits each member never heard); weights without it
-    # read as the default run with their seed.
-    assert T.recorded_run(out) == (cfg, sorted(T.kit_split("train", extra=False).kits)[:2])
+    # The run's configuration and the fold of each example source are recorded (which kits each member pair
+    # never heard), and the folds can be worked out again without rendering; weights without them read as the
+    # default run with their seed.
+    kw, ex = built[0]
+    kits = T.training_kits(cfg)
+    fold = T.kit_folds(ex.source, cfg.members, cfg.seed)
+    recorded = {str(src): int(fold[ex.source == src][0]) for src in set(ex.source)}
+    assert T.recorded_run(out) == (cfg, sorted(kits.kits), recorded)
+    sizes = {k: kw[k] for k in ("tracks_per_kit", "synthetic_tracks", "shot_passes", "random_tracks",
+                                "random_shot_kits", "soundfont_tracks_per_kit")}
+    assert T.example_sources(kits, **sizes) == set(ex.source)
+    families = set(T.kit_families(kits).values())
+    assert T.family_folds(kits, cfg) == {src: f for src, f in recorded.items() if src in families}
     with np.load(out) as z:
-        older = {k: z[k] for k in z.files if k != "meta_config"}
+        older = {k: z[k] for k in z.files if k not in ("meta_config", "meta_folds")}
     np.savez(tmp_path / "older.npz", **older)
-    assert T.recorded_run(tmp_path / "older.npz")[0] == T.TrainConfig()
+    assert T.recorded_run(tmp_path / "older.npz") == (T.TrainConfig(), sorted(kits.kits), None)
+    for bad in ("[]", "null", "{"):
+        np.savez(tmp_path / "bad.npz", **older, meta_config=np.array(bad))
+        assert T.recorded_run(tmp_path / "bad.npz") is None
+    assert T.recorded_run(tmp_path / "missing.npz") is None
     loaded = DrumClassifier.load(out)
     assert loaded.members == 3 and [w.shape for w in loaded.weights] == [(3, N_FEATURES, 32), (3, 32, len(OUTPUTS))]
     assert loaded.conv.members == 3 and loaded.conv.layers[2].shape == (3, 6, 4, 3)

@@ -231,9 +231,14 @@ def _pattern_jobs(kits: KitSet, tracks_per_kit: int, soundfont_tracks_per_kit: i
 
 
 def _pattern_source(j: int, kit: DrumKit | None, name: str, families: Mapping[str, str]) -> str:
-    """Source of the rows of pattern ``j`` of :func:`_pattern_jobs`: the family of its kit, or a source of
-    its own for a synthetic or random kit."""
-    return f"{name}/{j}" if kit is None else families[name]
+    """Source of the rows of pattern ``j`` of :func:`_pattern_jobs` (before a random kit is drawn for it):
+    the family of its kit, or a source of its own for a synthetic or random kit."""
+    return f"{name}/{j}" if kit is None or name == "random" else families[name]
+
+
+def _shot_kits(kits: KitSet) -> list[str]:
+    """Names (sorted) of the kits whose one-shots (drums and ``"other"`` sounds) each one-shot pass plays."""
+    return sorted(name for name in set(kits.kits) | set(kits.others) if kits.sounds(name))
 
 
 def _donors(kits: KitSet) -> list[str]:
@@ -244,8 +249,9 @@ def _donors(kits: KitSet) -> list[str]:
 def example_sources(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, shot_passes: int,
                     random_tracks: int = 0, random_shot_kits: int = 0, soundfont_tracks_per_kit: int | None = None,
                     families: Mapping[str, str] | None = None) -> set[str]:
-    """The sources that the rows of :func:`build_examples` with these sizes carry, without rendering
-    anything (``families``: :func:`~.data.kit_families` of ``kits``, computed if not given).
+    """The sources of the renderings of :func:`build_examples` with these sizes, without rendering anything
+    (``families``: :func:`~.data.kit_families` of ``kits``, computed if not given). The rows carry them all
+    unless a rendering has no onset at all (its source is then missing from the rows).
 
     Raises
     ------
@@ -257,7 +263,7 @@ def example_sources(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int,
     jobs = _pattern_jobs(kits, tracks_per_kit, soundfont_tracks_per_kit, synthetic_tracks, random_tracks)
     out = {_pattern_source(j, kit, name, families) for j, (kit, name) in enumerate(jobs)}
     if shot_passes:
-        out |= {families[name] for name in set(kits.kits) | set(kits.others) if kits.sounds(name)}
+        out |= {families[name] for name in _shot_kits(kits)}
     if random_shot_kits:
         donors = _donors(kits)
         if not donors:
@@ -269,9 +275,11 @@ def example_sources(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int,
 
 
 def family_folds(kits: KitSet, cfg: TrainConfig, families: Mapping[str, str] | None = None) -> dict[str, int]:
-    """Cross-validation fold (:func:`kit_folds`) of each kit family in a training run of ``cfg`` on ``kits``:
-    member pair ``m`` of the classifier it makes never heard the families of fold ``m``
-    (:func:`fold_members`). ``families``: :func:`~.data.kit_families` of ``kits``, computed if not given."""
+    """Cross-validation fold (:func:`kit_folds`) of each kit family in a training run of ``cfg`` on ``kits``,
+    worked out again without rendering (:func:`example_sources`; training records the folds it used,
+    :func:`recorded_run`, which is what to read for weights that have them): member pair ``m`` of the
+    classifier it makes never heard the families of fold ``m`` (:func:`fold_members`). ``families``:
+    :func:`~.data.kit_families` of ``kits``, computed if not given."""
     families = kit_families(kits) if families is None else families
     sources = example_sources(kits, tracks_per_kit=cfg.tracks_per_kit, synthetic_tracks=cfg.synthetic_tracks,
                               shot_passes=cfg.shot_passes, random_tracks=cfg.random_tracks,
@@ -311,10 +319,7 @@ def build_examples(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, 
             progress(f"patterns {j}/{len(jobs)}")
     shot_sets: list[tuple[list[OneShot], str]] = []
     for _ in range(shot_passes):
-        for name in sorted(set(kits.kits) | set(kits.others)):
-            shots = kits.sounds(name)
-            if shots:
-                shot_sets.append((shots, families[name]))
+        shot_sets += [(kits.sounds(name), families[name]) for name in _shot_kits(kits)]
     donors = _donors(kits)
     for k in range(random_shot_kits):
         shots = kit_one_shots(random_kit(rng, SR, sounds=3), f"random-{k}")
@@ -711,23 +716,30 @@ def recorded_versions(path: str | Path) -> dict[str, str] | None:
         return None
 
 
-def recorded_run(path: str | Path) -> tuple[TrainConfig, list[str]] | None:
-    """The :class:`TrainConfig` and the training kits that the weights at ``path`` record, or None (no file,
-    none recorded, unreadable). Weights written before the configuration was recorded record only their seed:
-    their configuration is read as the default one with that seed (as the shipped weights were made)."""
+def recorded_run(path: str | Path) -> tuple[TrainConfig, list[str], dict[str, int] | None] | None:
+    """The :class:`TrainConfig`, the training kits and the cross-validation fold of each example source (kit
+    families, synthetic and random kits) that the weights at ``path`` record, or None (no file, none recorded,
+    unreadable).
+
+    Weights written before the configuration and the folds were recorded record only their seed: their
+    configuration reads as the default one with that seed (as the shipped weights were made), and their folds
+    as None (:func:`family_folds` works them out again). A recorded configuration missing a field of today's
+    :class:`TrainConfig` takes its default; fields no longer known are ignored.
+    """
     try:
         with np.load(path) as z:
             if "meta_seed" not in z.files or "meta_train_kits" not in z.files:
                 return None
             kits = [str(k) for k in z["meta_train_kits"]]
-            if "meta_config" not in z.files:
-                return replace(TrainConfig(), seed=int(z["meta_seed"])), kits
-            known = {f.name for f in fields(TrainConfig)}
-            recorded = json.loads(str(z["meta_config"]))
-            return TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in recorded.items()
-                                  if k in known}), kits
-    except (*UNREADABLE_NPZ, json.JSONDecodeError):
+            folds = json.loads(str(z["meta_folds"])) if "meta_folds" in z.files else None
+            recorded = json.loads(str(z["meta_config"])) if "meta_config" in z.files else {"seed": int(z["meta_seed"])}
+    except UNREADABLE_NPZ:   # json's decoding errors are ValueErrors
         return None
+    if not isinstance(recorded, dict) or not (folds is None or isinstance(folds, dict)):
+        return None
+    known = {f.name for f in fields(TrainConfig)}
+    cfg = TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in recorded.items() if k in known})
+    return cfg, kits, folds
 
 
 def version_differences(recorded: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
@@ -748,6 +760,17 @@ def weight_differences(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray])
     bit-identical (so the two make the same decisions)."""
     return sorted(k for k in set(a) | set(b) if k not in a or k not in b or a[k].dtype != b[k].dtype
                   or a[k].shape != b[k].shape or a[k].tobytes() != b[k].tobytes())
+
+
+def training_kits(cfg: TrainConfig) -> KitSet:
+    """The kits a training run of ``cfg`` learns from: the ``"train"`` split (:func:`~.data.kit_split`, with
+    the extra sample packs and SoundFonts if ``cfg.extra_kits``), the first ``cfg.max_train_kits`` by name if
+    set."""
+    kits = kit_split("train", extra=cfg.extra_kits)
+    if cfg.max_train_kits is None:
+        return kits
+    keep = sorted(kits.kits)[: cfg.max_train_kits]
+    return KitSet({k: kits.kits[k] for k in keep}, {k: kits.others.get(k, []) for k in keep}, kits.soundfont & set(keep))
 
 
 def train(out: str | Path = WEIGHTS_PATH, cfg: TrainConfig = TrainConfig(),
@@ -781,11 +804,7 @@ def _train(out: Path, cfg: TrainConfig, progress: Callable[[str], None] | None) 
     if differ:
         say("not the versions that made the shipped weights, so expect nets of like quality but not the same "
             f"bytes ({'; '.join(differ)}); `make train-drums` trains with the recorded ones")
-    train_kits = kit_split("train", extra=cfg.extra_kits)
-    if cfg.max_train_kits is not None:
-        keep = sorted(train_kits.kits)[: cfg.max_train_kits]
-        train_kits = KitSet({k: train_kits.kits[k] for k in keep}, {k: train_kits.others.get(k, []) for k in keep},
-                            train_kits.soundfont & set(keep))
+    train_kits = training_kits(cfg)
     say(f"training kits: {len(train_kits.kits) - len(train_kits.soundfont)} sample kits, "
         f"{len(train_kits.soundfont)} SoundFont kits")
     ex = build_examples(train_kits, tracks_per_kit=cfg.tracks_per_kit, synthetic_tracks=cfg.synthetic_tracks,
@@ -796,8 +815,10 @@ def _train(out: Path, cfg: TrainConfig, progress: Callable[[str], None] | None) 
     say(f"{len(ex.x)} training examples from {len(np.unique(ex.source))} sources "
         f"({time.perf_counter() - t0:.0f} s)")
     clf = fit_classifier(ex, cfg, progress=say)
-    clf.save(out, train_kits=sorted(train_kits.kits), n_examples=len(ex.x), seed=cfg.seed,
-             versions=versions, config=json.dumps(asdict(cfg), sort_keys=True))
+    names, first = np.unique(ex.source.astype(str), return_index=True)
+    folds = dict(zip(names.tolist(), kit_folds(ex.source, cfg.members, cfg.seed)[first].tolist()))
+    clf.save(out, train_kits=sorted(train_kits.kits), n_examples=len(ex.x), seed=cfg.seed, versions=versions,
+             config=json.dumps(asdict(cfg), sort_keys=True), folds=json.dumps(folds, sort_keys=True))
     say(f"wrote {out} ({time.perf_counter() - t0:.0f} s)")
     if shipped is not None:
         written = _weight_arrays(out)
