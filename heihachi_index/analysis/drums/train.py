@@ -318,8 +318,9 @@ def build_examples(kits: KitSet, *, tracks_per_kit: int, synthetic_tracks: int, 
         if progress and j % 50 == 0:
             progress(f"patterns {j}/{len(jobs)}")
     shot_sets: list[tuple[list[OneShot], str]] = []
+    played = _shot_kits(kits)
     for _ in range(shot_passes):
-        shot_sets += [(kits.sounds(name), families[name]) for name in _shot_kits(kits)]
+        shot_sets += [(kits.sounds(name), families[name]) for name in played]
     donors = _donors(kits)
     for k in range(random_shot_kits):
         shots = kit_one_shots(random_kit(rng, SR, sounds=3), f"random-{k}")
