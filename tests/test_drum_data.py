@@ -384,21 +384,27 @@ def test_disputed_labels_name_held_out_one_shots():
     assert sum((s.kit, s.name) in DISPUTED_LABELS for s in shots) == 11   # the Swish has five velocity layers
 
 
+def _benchmark(name: str):
+    """``benchmarks/<name>.py`` as a module."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
 def _eval_drums(monkeypatch):
     """``benchmarks/eval_drums.py`` as a module."""
-    import importlib.util
     import os
-    from pathlib import Path
 
     # The benchmark pins its thread counts on import (os.environ.setdefault): keep that out of the tests after
     # this one, and out of the processes they start.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         monkeypatch.setenv(var, os.environ.get(var, "1"))
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "eval_drums.py"
-    spec = importlib.util.spec_from_file_location("eval_drums", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
+    return _benchmark("eval_drums")
 
 
 def test_eval_lists_the_one_shots_it_misreads(monkeypatch):
@@ -485,3 +491,59 @@ def test_eval_hears_each_training_kit_with_the_members_that_never_heard_it(monke
                  {"train_kits": sorted(kits.kits), "seed": 3, "config": json.dumps(asdict(replace(cfg, members=2)))}):
         assert crossval(**meta) == {} and not heard
         assert "skipped" in capsys.readouterr().out
+
+
+def test_bandwidth_check_hears_each_band_where_it_is():
+    """``drum_bandwidth.describe``: a 2 kHz tone is the 0 dB reference under 11 kHz with nothing above; a 16 kHz
+    tone 20 dB over it lands in the 15-17.5 kHz band, and only the high bands hear it."""
+    bench = _benchmark("drum_bandwidth")
+    t = np.arange(bench.RATE) / bench.RATE
+    low_tone = (0.1 * np.sin(2 * np.pi * 2000.0 * t)).astype(np.float32)
+    n_low, n_high = len(bench.LOW_EDGES) - 1, len(bench.HIGH_EDGES) - 1
+    low, high = bench.describe(low_tone)
+    low, high = low.reshape(len(bench.TIMES), n_low), high.reshape(len(bench.TIMES), n_high)
+    band = int(np.searchsorted(bench.LOW_EDGES, 2000.0)) - 1
+    assert np.allclose(low[:3, band], 0.0, atol=0.02) and np.all(low[:3, :band - 2] == -1.0)
+    assert np.all(high <= -0.9)
+    _, high = bench.describe(low_tone + (1.0 * np.sin(2 * np.pi * 16000.0 * t)).astype(np.float32))
+    high = high.reshape(len(bench.TIMES), n_high)
+    # +3 dB more: the scales match for noise (cymbals), and a window twice as long gains 3 dB more on a tone.
+    assert np.allclose(high[:3, 2], 23.0 / 60.0, atol=0.03) and np.all(high[:3, [0, 1, 3]] < 0.0)
+    # The low bands are what the 22.05 kHz analysis hears: resampled, not decimated, so the 16 kHz tone does not
+    # fold down into them (at 6.05 kHz).
+    assert np.allclose(bench.describe(low_tone + (np.sin(2 * np.pi * 16000.0 * t)).astype(np.float32))[0],
+                       bench.describe(low_tone)[0], atol=0.01)
+
+
+def test_bandwidth_check_reads_each_family_with_a_model_that_never_saw_it():
+    """``drum_bandwidth.leave_group_out``: a family whose labels are the other families' swapped is read as the
+    others would read it, which a model fitted on it too would not do."""
+    bench = _benchmark("drum_bandwidth")
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(-2, 0.3, (30, 2)), rng.normal(2, 0.3, (30, 2))])
+    y = np.array(["kick"] * 30 + ["snare"] * 30)
+    groups = np.where(np.arange(60) % 10 == 0, "c", np.where(np.arange(60) % 2 == 0, "a", "b"))
+    swapped = groups == "c"
+    y_odd = np.where(swapped, np.where(y == "kick", "snare", "kick"), y)
+    make = bench.CLASSIFIERS["logistic regression"]
+    pred = bench.leave_group_out(x, y_odd, groups, make)
+    assert np.array_equal(pred[swapped], y[swapped]) and np.array_equal(pred[~swapped], y_odd[~swapped])
+    f = bench.class_f1(y_odd, pred)
+    assert len(f) == len(DRUM_CLASSES) and f[DRUM_CLASSES.index("kick")] == pytest.approx(0.9)  # 6 of 60 swapped
+    # Every class of the eight is scored, those absent at 0.
+    assert f[DRUM_CLASSES.index("ride")] == 0.0
+
+
+def test_bandwidth_check_leaves_out_band_limited_recordings():
+    """``drum_bandwidth.shot_table`` describes the drum one-shots recorded at 44.1 kHz or more, and only them."""
+    from heihachi_index.analysis.drums.data import kit_one_shots, random_kit
+
+    bench = _benchmark("drum_bandwidth")
+    rng = np.random.default_rng(1)
+    kits = KitSet({"Full": random_kit(rng, 44100), "Narrow": random_kit(rng, 22050)}, {})
+    low, both, labels, groups = bench.shot_table(kits, lambda name: name.lower())
+    n_full = len([s for s in kit_one_shots(kits.kits["Full"], "Full") if s.label in DRUM_CLASSES])
+    assert n_full > 0 and len(labels) == n_full and set(groups) == {"full"}
+    assert low.shape == (n_full, len(bench.TIMES) * (len(bench.LOW_EDGES) - 1))
+    assert both.shape[1] == low.shape[1] + len(bench.TIMES) * (len(bench.HIGH_EDGES) - 1)
+    assert np.array_equal(both[:, : low.shape[1]], low) and set(labels) <= set(DRUM_CLASSES)
