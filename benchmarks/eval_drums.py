@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402
 
 from heihachi_index.analysis.drums import detect_hits, load_classifier  # noqa: E402
 from heihachi_index.analysis.drums.classify import DrumClassifier  # noqa: E402
-from heihachi_index.analysis.drums.data import DISPUTED_LABELS, HYDROGEN_DIR, kit_one_shots, kit_split  # noqa: E402
+from heihachi_index.analysis.drums.data import DISPUTED_LABELS, HYDROGEN_DIR, KitSet, kit_one_shots, kit_split  # noqa: E402
 from heihachi_index.analysis.drums.metrics import match, prf, reliability, unique_times  # noqa: E402
 from heihachi_index.analysis.types import DRUM_CLASSES, OTHER  # noqa: E402
 
@@ -146,40 +146,51 @@ def section_isolated(quick: bool, split: str = "test", model: str | None = None)
     return {"macro_f1": macro}
 
 
+def training_folds(path: Path) -> tuple[DrumClassifier, KitSet, dict[str, str], dict[str, int]] | str:
+    """The classifier of weights ``path``, the kits it was trained on, their families
+    (:func:`~heihachi_index.analysis.drums.data.kit_families`) and the cross-validation fold of each family:
+    those the weights record (:func:`~heihachi_index.analysis.drums.train.recorded_run`), or for weights that
+    record only their seed, those worked out again from their training configuration
+    (:func:`~heihachi_index.analysis.drums.train.family_folds`). Member pair ``m`` never heard the families of
+    fold ``m`` (:func:`~heihachi_index.analysis.drums.train.fold_members`). Why not, when they cannot be known."""
+    from heihachi_index.analysis.drums.data import kit_families
+    from heihachi_index.analysis.drums.train import family_folds, recorded_run, training_kits
+
+    clf = load_classifier(path)
+    run = recorded_run(path)
+    if run is not None:
+        cfg, trained_on, folds = run
+        kits = training_kits(cfg)
+    if run is None or sorted(trained_on) != sorted(kits.kits) or cfg.members != clf.members:
+        return ("the weights do not record how they were trained, or were trained on other kits or with another "
+                "number of members than these: cannot tell which member pair never heard a kit")
+    families = kit_families(kits)
+    if folds is None:
+        try:
+            folds = family_folds(kits, cfg, families)
+        except ValueError as exc:
+            return f"cannot work out the folds of this run ({exc})"
+    return clf, kits, families, folds
+
+
 def section_crossval(quick: bool, model: str | None = None) -> dict:
     """Each one-shot of the training kits alone (as in section 1), heard by the ensemble's member pair that
     never heard its kit's family: a check of new kits over ~2,400 one-shots of 13 families with drums,
     against 42 of two families in the validation kits, to compare retrains with. Each one-shot is heard by
     one pair, not the five of the shipped ensemble, and the thresholds were fitted on those pairs'
     predictions on renderings of these same sounds (in patterns and one-shot sets, augmented), so the
-    figures are not the held-out kits' and read a little high on thresholds.
-
-    The folds are those the weights record (:func:`~heihachi_index.analysis.drums.train.recorded_run`), or for
-    weights that record only their seed, those worked out again from their training configuration
-    (:func:`~heihachi_index.analysis.drums.train.family_folds`)."""
+    figures are not the held-out kits' and read a little high on thresholds. The folds: :func:`training_folds`."""
     from heihachi_index.analysis.drums.classify import WEIGHTS_PATH
-    from heihachi_index.analysis.drums.data import kit_families
-    from heihachi_index.analysis.drums.train import family_folds, fold_members, recorded_run, training_kits
+    from heihachi_index.analysis.drums.train import fold_members
 
     path = Path(model) if model else WEIGHTS_PATH
-    clf = load_classifier(path)
     print(f"\n## 6. Isolated hits of the training kits, each heard by the member pair that never heard its family "
           f"({path.name})")
-    run = recorded_run(path)
-    if run is not None:
-        cfg, trained_on, folds = run
-        kits = training_kits(cfg)
-    if run is None or sorted(trained_on) != sorted(kits.kits) or cfg.members != clf.members:
-        print("the weights do not record how they were trained, or were trained on other kits or with another "
-              "number of members than these: cannot tell which member pair never heard a kit; skipped")
+    run = training_folds(path)
+    if isinstance(run, str):
+        print(f"{run}; skipped")
         return {}
-    families = kit_families(kits)
-    if folds is None:
-        try:
-            folds = family_folds(kits, cfg, families)
-        except ValueError as exc:
-            print(f"cannot work out the folds of this run ({exc}); skipped")
-            return {}
+    clf, kits, families, folds = run
     by_fold: dict[int, list] = defaultdict(list)
     unheard = 0
     for name in sorted(set(kits.kits) | set(kits.others)):

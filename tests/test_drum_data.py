@@ -407,6 +407,17 @@ def _eval_drums(monkeypatch):
     return _benchmark("eval_drums")
 
 
+def _drum_baselines(monkeypatch):
+    """``benchmarks/drum_baselines.py`` as a module, and the ``eval_drums`` module it imports (loaded by
+    :func:`_eval_drums`, so that it leaves the environment alone)."""
+    import sys
+
+    ev = _eval_drums(monkeypatch)
+    monkeypatch.setitem(sys.modules, "eval_drums", ev)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    return _benchmark("drum_baselines"), ev
+
+
 def test_eval_lists_the_one_shots_it_misreads(monkeypatch):
     from heihachi_index.analysis.drums.data import DISPUTED_LABELS, OneShot
 
@@ -493,10 +504,10 @@ def test_eval_hears_each_training_kit_with_the_members_that_never_heard_it(monke
         assert "skipped" in capsys.readouterr().out
 
 
-def test_bandwidth_check_hears_each_band_where_it_is():
-    """``drum_bandwidth.describe``: a 2 kHz tone is the 0 dB reference under 11 kHz with nothing above; a 16 kHz
+def test_bandwidth_check_hears_each_band_where_it_is(monkeypatch):
+    """``drum_baselines.describe``: a 2 kHz tone is the 0 dB reference under 11 kHz with nothing above; a 16 kHz
     tone 20 dB over it lands in the 15-17.5 kHz band, and only the high bands hear it."""
-    bench = _benchmark("drum_bandwidth")
+    bench, _ = _drum_baselines(monkeypatch)
     t = np.arange(bench.RATE) / bench.RATE
     low_tone = (0.1 * np.sin(2 * np.pi * 2000.0 * t)).astype(np.float32)
     n_low, n_high = len(bench.LOW_EDGES) - 1, len(bench.HIGH_EDGES) - 1
@@ -515,10 +526,10 @@ def test_bandwidth_check_hears_each_band_where_it_is():
                        bench.describe(low_tone)[0], atol=0.01)
 
 
-def test_bandwidth_check_reads_each_family_with_a_model_that_never_saw_it():
-    """``drum_bandwidth.leave_group_out``: a family whose labels are the other families' swapped is read as the
+def test_bandwidth_check_reads_each_family_with_a_model_that_never_saw_it(monkeypatch):
+    """``drum_baselines.leave_group_out``: a family whose labels are the other families' swapped is read as the
     others would read it, which a model fitted on it too would not do."""
-    bench = _benchmark("drum_bandwidth")
+    bench, _ = _drum_baselines(monkeypatch)
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.normal(-2, 0.3, (30, 2)), rng.normal(2, 0.3, (30, 2))])
     y = np.array(["kick"] * 30 + ["snare"] * 30)
@@ -534,11 +545,11 @@ def test_bandwidth_check_reads_each_family_with_a_model_that_never_saw_it():
     assert f[DRUM_CLASSES.index("ride")] == 0.0
 
 
-def test_bandwidth_check_leaves_out_band_limited_recordings():
-    """``drum_bandwidth.shot_table`` describes the drum one-shots recorded at 44.1 kHz or more, and only them."""
+def test_bandwidth_check_leaves_out_band_limited_recordings(monkeypatch):
+    """``drum_baselines.shot_table`` describes the drum one-shots recorded at 44.1 kHz or more, and only them."""
     from heihachi_index.analysis.drums.data import kit_one_shots, random_kit
 
-    bench = _benchmark("drum_bandwidth")
+    bench, _ = _drum_baselines(monkeypatch)
     rng = np.random.default_rng(1)
     kits = KitSet({"Full": random_kit(rng, 44100), "Narrow": random_kit(rng, 22050)}, {})
     low, both, labels, groups = bench.shot_table(kits, lambda name: name.lower())
@@ -547,3 +558,41 @@ def test_bandwidth_check_leaves_out_band_limited_recordings():
     assert low.shape == (n_full, len(bench.TIMES) * (len(bench.LOW_EDGES) - 1))
     assert both.shape[1] == low.shape[1] + len(bench.TIMES) * (len(bench.HIGH_EDGES) - 1)
     assert np.array_equal(both[:, : low.shape[1]], low) and set(labels) <= set(DRUM_CLASSES)
+
+
+def test_baselines_read_each_fold_with_what_never_heard_it(monkeypatch, capsys):
+    """``drum_baselines.section_nets``: each one-shot is heard by the nets' member pair of its family's fold and
+    read by classifiers fitted on the other folds only; all are scored as eval_drums scores one-shots."""
+    from heihachi_index.analysis.drums.classify import load_classifier
+    from heihachi_index.analysis.drums.data import kit_one_shots, random_kit
+
+    bench, ev = _drum_baselines(monkeypatch)
+    rng = np.random.default_rng(2)
+    kits = KitSet({name: random_kit(rng, 44100) for name in ("A1", "A2", "B1", "C1", "Narrow")}, {})
+    kits.kits["Narrow"] = random_kit(rng, 22050)
+    families = {"A1": "a", "A2": "a", "B1": "b", "C1": "c", "Narrow": "n"}
+    folds = {"a": 0, "b": 1, "c": 0}            # "n" in no fold: left out, as kits training never played
+    clf = load_classifier()
+    monkeypatch.setattr(ev, "training_folds", lambda path: (clf, kits, families, folds))
+    heard: list[tuple[str, int]] = []
+
+    def classify_alone(shots, model):
+        member = [m for m in range(clf.members) if np.array_equal(model.weights[0][0], clf.weights[0][m])]
+        assert model.members == 1 and len(member) == 1
+        heard.extend((s.kit, member[0]) for s in shots)
+        return [(s.label, {s.label}) for s in shots]
+
+    monkeypatch.setattr(ev, "_classify_alone", classify_alone)
+    fitted: list[int] = []
+    monkeypatch.setattr(bench, "leave_group_out", lambda x, y, groups, make: (fitted.append(len(set(groups))), y)[1])
+    bench.section_nets(None)
+    n = sum(1 for k in ("A1", "A2", "B1", "C1") for s in kit_one_shots(kits.kits[k], k) if s.label in DRUM_CLASSES)
+    assert len(heard) == n and all(member == folds[families[kit]] for kit, member in heard)
+    assert fitted == [2] * len(bench.CLASSIFIERS)  # grouped by the two folds
+    out = capsys.readouterr().out
+    assert f"{n} one-shots of 3 families in 2 folds" in out
+    assert out.count(" 1.000 ") == 1 + len(bench.CLASSIFIERS)
+    monkeypatch.setattr(ev, "training_folds", lambda path: "the weights do not record how they were trained")
+    heard.clear()
+    bench.section_nets(None)
+    assert not heard and "skipped" in capsys.readouterr().out
