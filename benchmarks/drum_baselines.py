@@ -41,7 +41,7 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from heihachi_index.analysis.drums.data import KitSet, kit_families, kit_one_shots, kit_split  # noqa: E402
+from heihachi_index.analysis.drums.data import KitSet, OneShot, kit_families, kit_one_shots, kit_split  # noqa: E402
 from heihachi_index.analysis.types import DRUM_CLASSES  # noqa: E402
 
 RATE = 44100
@@ -81,22 +81,21 @@ def describe(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (np.maximum(low - ref, FLOOR_DB) / scale).ravel(), np.clip((high - ref) / scale, -1.0, 1.0).ravel()
 
 
-def shot_table(kits: KitSet, group: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(low, low and high, labels, groups)`` of the drum one-shots of ``kits`` recorded at :data:`RATE` or
-    more (a band-limited recording says nothing of the high bands), ``group(kit name)`` for each."""
-    low, both, labels, groups = [], [], [], []
-    for name in sorted(kits.kits):
-        for shot in kit_one_shots(kits.kits[name], name):
-            if shot.sr < RATE or shot.label not in DRUM_CLASSES:
-                continue
-            lo, hi = describe(soxr.resample(shot.audio, shot.sr, RATE) if shot.sr != RATE else shot.audio)
-            low.append(lo)
-            both.append(np.concatenate([lo, hi]))
-            labels.append(shot.label)
-            groups.append(group(name))
-    n_low, n_both = len(LOW_EDGES) - 1, len(LOW_EDGES) + len(HIGH_EDGES) - 2
-    return (np.array(low).reshape(-1, len(TIMES) * n_low), np.array(both).reshape(-1, len(TIMES) * n_both),
-            np.array(labels, dtype=str), np.array(groups, dtype=str))
+def drum_shots(kits: KitSet) -> list[OneShot]:
+    """The drum one-shots of ``kits`` (kits by name) recorded at :data:`RATE` or more: a band-limited recording
+    says nothing of the high bands."""
+    return [s for name in sorted(kits.kits) for s in kit_one_shots(kits.kits[name], name)
+            if s.sr >= RATE and s.label in DRUM_CLASSES]
+
+
+def shot_table(shots: list[OneShot], group: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(low, low and high, labels, groups)`` of one-shots at :data:`RATE` or more (:func:`drum_shots`),
+    ``group(kit name)`` for each."""
+    described = [describe(soxr.resample(s.audio, s.sr, RATE) if s.sr != RATE else s.audio) for s in shots]
+    n_low, n_high = len(TIMES) * (len(LOW_EDGES) - 1), len(TIMES) * (len(HIGH_EDGES) - 1)
+    low = np.array([lo for lo, _ in described]).reshape(-1, n_low)
+    both = np.concatenate([low, np.array([hi for _, hi in described]).reshape(-1, n_high)], axis=1)
+    return low, both, np.array([s.label for s in shots], dtype=str), np.array([group(s.kit) for s in shots], dtype=str)
 
 
 CLASSIFIERS: dict[str, Callable[[], object]] = {
@@ -131,8 +130,8 @@ def section_bandwidth() -> None:
     start = time.perf_counter()
     train = kit_split("train")
     families = kit_families(train)
-    low, both, y, groups = shot_table(train, families.__getitem__)
-    held_low, held_both, held_y, _ = shot_table(kit_split("test"), str)
+    low, both, y, groups = shot_table(drum_shots(train), families.__getitem__)
+    held_low, held_both, held_y, _ = shot_table(drum_shots(kit_split("test")), str)
     print(f"## 1. Drum one-shots recorded at {RATE / 1000:.1f} kHz or more: {len(y)} of the training kits in "
           f"{len(set(groups))} families, {len(held_y)} of the held-out kits ({time.perf_counter() - start:.0f} s)")
     header = ["classifier", "bands", "macro-F1", *(_SHORT.get(c, c) for c in DRUM_CLASSES), "held-out macro-F1",
@@ -152,7 +151,6 @@ def section_bandwidth() -> None:
 def section_nets(model: str | None) -> None:
     """Section 2: the nets' member pairs and the classifiers on the same one-shots and folds."""
     from heihachi_index.analysis.drums.classify import WEIGHTS_PATH
-    from heihachi_index.analysis.drums.train import fold_members
 
     start = time.perf_counter()
     path = Path(model) if model else WEIGHTS_PATH
@@ -163,17 +161,10 @@ def section_nets(model: str | None) -> None:
         print(f"{run}; skipped")
         return
     clf, kits, families, folds = run
-    kits = KitSet({k: v for k, v in kits.kits.items() if families[k] in folds}, {})
-    low, _, y, fams = shot_table(kits, families.__getitem__)
+    shots = drum_shots(KitSet({k: v for k, v in kits.kits.items() if families[k] in folds}, {}))
+    low, _, y, fams = shot_table(shots, families.__getitem__)
     fold = np.array([folds[f] for f in fams], dtype=int)
-    shots = [s for name in sorted(kits.kits) for s in kit_one_shots(kits.kits[name], name)
-             if s.sr >= RATE and s.label in DRUM_CLASSES]  # shot_table's order
-    nets: list[tuple[str, set[str]]] = [("", set())] * len(y)
-    for m in np.unique(fold):
-        mine = np.flatnonzero(fold == m)
-        for i, r in zip(mine, eval_drums._classify_alone([shots[i] for i in mine], fold_members(clf, int(m)))):
-            nets[i] = r
-    reads = {"nets (one member pair per fold)": nets}
+    reads = {"nets (one member pair per fold)": eval_drums.classify_by_fold(clf, shots, fold.tolist())}
     print(f"  nets: {time.perf_counter() - start:.0f} s", flush=True)
     for name, make in CLASSIFIERS.items():
         pred = leave_group_out(low, y, fold.astype(str), make)

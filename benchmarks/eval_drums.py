@@ -173,6 +173,19 @@ def training_folds(path: Path) -> tuple[DrumClassifier, KitSet, dict[str, str], 
     return clf, kits, families, folds
 
 
+def classify_by_fold(clf: DrumClassifier, shots: list, fold: list[int]) -> list[tuple[str, set[str]]]:
+    """:func:`_classify_alone` of each one-shot ``shots[i]`` by the member pair of ``clf`` that never heard fold
+    ``fold[i]`` (:func:`~heihachi_index.analysis.drums.train.fold_members`), in the order of ``shots``."""
+    from heihachi_index.analysis.drums.train import fold_members
+
+    results: list[tuple[str, set[str]]] = [("", set())] * len(shots)
+    for m in sorted(set(fold)):
+        mine = [i for i, f in enumerate(fold) if f == m]
+        for i, r in zip(mine, _classify_alone([shots[i] for i in mine], fold_members(clf, m))):
+            results[i] = r
+    return results
+
+
 def section_crossval(quick: bool, model: str | None = None) -> dict:
     """Each one-shot of the training kits alone (as in section 1), heard by the ensemble's member pair that
     never heard its kit's family: a check of new kits over ~2,400 one-shots of 13 families with drums,
@@ -181,7 +194,6 @@ def section_crossval(quick: bool, model: str | None = None) -> dict:
     predictions on renderings of these same sounds (in patterns and one-shot sets, augmented), so the
     figures are not the held-out kits' and read a little high on thresholds. The folds: :func:`training_folds`."""
     from heihachi_index.analysis.drums.classify import WEIGHTS_PATH
-    from heihachi_index.analysis.drums.train import fold_members
 
     path = Path(model) if model else WEIGHTS_PATH
     print(f"\n## 6. Isolated hits of the training kits, each heard by the member pair that never heard its family "
@@ -191,22 +203,18 @@ def section_crossval(quick: bool, model: str | None = None) -> dict:
         print(f"{run}; skipped")
         return {}
     clf, kits, families, folds = run
-    by_fold: dict[int, list] = defaultdict(list)
+    shots, fams = [], []
     unheard = 0
     for name in sorted(set(kits.kits) | set(kits.others)):
         for s in kits.sounds(name)[:: 2 if quick else 1]:
             if families[name] in folds:
-                by_fold[folds[families[name]]].append((families[name], s))
+                shots.append(s)
+                fams.append(families[name])
             else:
                 unheard += 1
     if unheard:
         print(f"{unheard} one-shots of kits that training never played (no fold) left out")
-    shots, fams, results = [], [], []
-    for m, items in sorted(by_fold.items()):
-        fold_shots = [s for _, s in items]
-        results += _classify_alone(fold_shots, fold_members(clf, m))
-        shots += fold_shots
-        fams += [f for f, _ in items]
+    results = classify_by_fold(clf, shots, [folds[f] for f in fams])
     per_class, macro = _isolated_scores(results)
     rows = [[label, n, f"{p:.3f}", f"{r:.3f}", f"{f:.3f}"] for label, (n, p, r, f) in per_class.items()]
     print(_table(rows, ["class", "n", "precision", "recall", "F"]))

@@ -546,13 +546,14 @@ def test_bandwidth_check_reads_each_family_with_a_model_that_never_saw_it(monkey
 
 
 def test_bandwidth_check_leaves_out_band_limited_recordings(monkeypatch):
-    """``drum_baselines.shot_table`` describes the drum one-shots recorded at 44.1 kHz or more, and only them."""
+    """``drum_baselines.drum_shots`` keeps the drum one-shots recorded at 44.1 kHz or more, and only them, and
+    ``shot_table`` describes them."""
     from heihachi_index.analysis.drums.data import kit_one_shots, random_kit
 
     bench, _ = _drum_baselines(monkeypatch)
     rng = np.random.default_rng(1)
     kits = KitSet({"Full": random_kit(rng, 44100), "Narrow": random_kit(rng, 22050)}, {})
-    low, both, labels, groups = bench.shot_table(kits, lambda name: name.lower())
+    low, both, labels, groups = bench.shot_table(bench.drum_shots(kits), lambda name: name.lower())
     n_full = len([s for s in kit_one_shots(kits.kits["Full"], "Full") if s.label in DRUM_CLASSES])
     assert n_full > 0 and len(labels) == n_full and set(groups) == {"full"}
     assert low.shape == (n_full, len(bench.TIMES) * (len(bench.LOW_EDGES) - 1))
